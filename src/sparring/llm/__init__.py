@@ -1,0 +1,1 @@
+"""The model seam: ``Model.complete(messages, *, schema=None, **options) -> Reply``."""

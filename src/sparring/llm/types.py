@@ -1,0 +1,120 @@
+"""Value types that cross the model seam: messages, requests, replies and usage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message."""
+
+    role: Role
+    content: str
+
+    @staticmethod
+    def system(content: str) -> Message:
+        return Message("system", content)
+
+    @staticmethod
+    def user(content: str) -> Message:
+        return Message("user", content)
+
+    @staticmethod
+    def assistant(content: str) -> Message:
+        return Message("assistant", content)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+MessageLike = Message | Mapping[str, str]
+
+
+def to_messages(messages: Sequence[MessageLike] | str) -> list[Message]:
+    """Accept a prompt string, ``Message`` objects or ``{"role", "content"}`` dicts."""
+    if isinstance(messages, str):
+        return [Message.user(messages)]
+    out: list[Message] = []
+    for m in messages:
+        if isinstance(m, Message):
+            out.append(m)
+        else:
+            role = m.get("role", "user")
+            if role not in ("system", "user", "assistant"):
+                raise ValueError(f"unknown message role {role!r}")
+            out.append(Message(role, str(m.get("content", ""))))  # type: ignore[arg-type]
+    return out
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one call (or a sum of calls)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a backend needs for one call; also the response-cache key."""
+
+    messages: tuple[Message, ...]
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    json_schema: dict[str, Any] | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    def cache_key_material(self) -> dict[str, Any]:
+        return {
+            "messages": [m.as_dict() for m in self.messages],
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "json_schema": self.json_schema,
+            "stop": list(self.stop),
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a backend returns for one request, before validation."""
+
+    text: str
+    usage: Usage
+    finish_reason: str = "stop"
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to ``Model.complete``: text, parsed object, usage, latency and cost."""
+
+    text: str
+    usage: Usage
+    latency: float
+    model: str
+    parsed: BaseModel | None = None
+    cost: float | None = None
+    cached: bool = False
+    attempts: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
