@@ -1,0 +1,34 @@
+"""The durable run store: every run's event log, its checkpoints and the runs API over them.
+
+sqlite.py   RunStore (SQLite, WAL), Event, Checkpoint, RunRecord
+schema.py   the versioned schema and its migrations
+runs.py     list_runs / show_run / export_run for the CLI
+"""
+
+from __future__ import annotations
+
+from sparring.store.runs import RunSummary, RunView, export_run, list_runs, show_run
+from sparring.store.sqlite import (
+    Checkpoint,
+    Event,
+    RunRecord,
+    RunStatus,
+    RunStore,
+    default_store_path,
+    to_json,
+)
+
+__all__ = [
+    "Checkpoint",
+    "Event",
+    "RunRecord",
+    "RunStatus",
+    "RunStore",
+    "RunSummary",
+    "RunView",
+    "default_store_path",
+    "export_run",
+    "list_runs",
+    "show_run",
+    "to_json",
+]
