@@ -1,0 +1,202 @@
+"""``Model``: the one code path around every backend.
+
+A backend only turns a ``Request`` into a ``Completion`` (or raises a typed error). Everything else
+lives here once: the response cache, retries with backoff, schema validation with bounded repair
+retries, truncation as its own error, usage metering and budgets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from sparring.errors import MalformedOutput, TransientModelError, TruncatedOutput
+from sparring.llm.cache import ResponseCache
+from sparring.llm.meter import Meter
+from sparring.llm.types import Completion, Message, MessageLike, Reply, Request, to_messages
+
+
+class Backend(Protocol):
+    """What an adapter implements: one request in, one completion out, typed errors on failure."""
+
+    @property
+    def name(self) -> str: ...
+
+    def send(self, request: Request) -> Completion: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for transient failures (429 / 5xx / timeouts); ``Retry-After`` wins when given."""
+
+    max_retries: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        return float(min(self.base_delay * 2**attempt * (0.5 + random.random()), self.max_delay))
+
+
+Pricing = Callable[[Completion], float | None]
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+def extract_json(text: str) -> str:
+    """Pull the JSON object out of a reply that may wrap it in prose or a code fence."""
+    fenced = _FENCE.search(text)
+    if fenced:
+        text = fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    if start != -1 and end > start:
+        return text[start : end + 1]
+    return text.strip()
+
+
+def schema_of(schema: type[BaseModel]) -> dict[str, Any]:
+    return schema.model_json_schema()
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A backend plus the shared machinery. Cheap to copy: ``using(meter=...)`` shares backend and cache."""
+
+    backend: Backend
+    cache: ResponseCache | None = None
+    meter: Meter | None = None
+    retry: RetryPolicy = RetryPolicy()
+    repair_retries: int = 2
+    pricing: Pricing | None = None
+    default_max_tokens: int = 1024
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    def using(self, *, meter: Meter | None = None, cache: ResponseCache | None = None) -> Model:
+        return dataclasses.replace(
+            self,
+            meter=meter if meter is not None else self.meter,
+            cache=cache if cache is not None else self.cache,
+        )
+
+    def complete(
+        self,
+        messages: Sequence[MessageLike] | str,
+        *,
+        schema: type[BaseModel] | None = None,
+        role: str = "default",
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+    ) -> Reply:
+        """Ask the model; with ``schema`` the reply is constrained where possible and always validated."""
+        msgs = to_messages(messages)
+        request = Request(
+            messages=tuple(msgs),
+            temperature=temperature,
+            max_tokens=max_tokens or self.default_max_tokens,
+            json_schema=schema_of(schema) if schema else None,
+            stop=tuple(stop),
+            seed=seed,
+        )
+        started = time.monotonic()
+        total_attempts = 0
+        for repair in range(self.repair_retries + 1):
+            completion, cached, attempts = self._send(request, role)
+            total_attempts += attempts
+            if completion.finish_reason == "length":
+                raise TruncatedOutput(
+                    f"{self.name} stopped at the {request.max_tokens}-token limit; raise max_tokens",
+                    partial=completion.text,
+                )
+            if schema is None:
+                return self._reply(completion, started, cached, total_attempts)
+            try:
+                parsed = schema.model_validate_json(extract_json(completion.text))
+            except ValidationError as exc:
+                if repair == self.repair_retries:
+                    raise MalformedOutput(
+                        f"{self.name} gave no valid {schema.__name__} after {repair + 1} tries:"
+                        f" {_first_error(exc)}",
+                        last_text=completion.text,
+                    ) from None
+                request = dataclasses.replace(
+                    request, messages=(*request.messages, *_repair_messages(completion.text, exc))
+                )
+                continue
+            return self._reply(completion, started, cached, total_attempts, parsed)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, request: Request, role: str) -> tuple[Completion, bool, int]:
+        """One logical call: cache, budget, retries, metering."""
+        if self.meter is not None:
+            self.meter.check()
+        cacheable = self.cache is not None and (request.temperature == 0 or request.seed is not None)
+        t0 = time.monotonic()
+        completion = self.cache.get(self.name, request) if cacheable and self.cache is not None else None
+        cached, attempts = completion is not None, 0
+        while completion is None:
+            attempts += 1
+            try:
+                completion = self.backend.send(request)
+            except TransientModelError as exc:
+                if attempts > self.retry.max_retries:
+                    raise
+                self.sleep(self.retry.delay(attempts - 1, exc.retry_after))
+        if cacheable and self.cache is not None and not cached and completion.finish_reason != "length":
+            self.cache.put(self.name, request, completion)
+        if self.meter is not None:
+            cost = self.pricing(completion) if self.pricing else None
+            self.meter.add(
+                role, completion.usage, seconds=time.monotonic() - t0, dollars=cost or 0.0, cached=cached
+            )
+        return completion, cached, max(attempts, 1)
+
+    def _reply(
+        self,
+        completion: Completion,
+        started: float,
+        cached: bool,
+        attempts: int,
+        parsed: BaseModel | None = None,
+    ) -> Reply:
+        return Reply(
+            text=completion.text,
+            usage=completion.usage,
+            latency=time.monotonic() - started,
+            model=completion.model or self.name,
+            parsed=parsed,
+            cost=self.pricing(completion) if self.pricing else None,
+            cached=cached,
+            attempts=attempts,
+        )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "reply"
+    return f"{where}: {err.get('msg', 'invalid')}"
+
+
+def _repair_messages(bad: str, exc: ValidationError) -> list[Message]:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())) or 'reply'}: {e.get('msg')}" for e in exc.errors()[:5]
+    )
+    return [
+        Message.assistant(bad),
+        Message.user(
+            f"That reply is not valid JSON for the required schema ({problems}). "
+            "Reply again with only the corrected JSON object."
+        ),
+    ]

@@ -1,0 +1,120 @@
+"""The shared machinery around every backend: cache, retries, schema repair, truncation, meter, budgets."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from sparring.errors import (
+    BudgetExceeded,
+    MalformedOutput,
+    ModelRequestError,
+    TransientModelError,
+    TruncatedOutput,
+)
+from sparring.llm import Budget, Completion, Meter, Model, ResponseCache, ScriptedBackend, Usage
+from sparring.llm.model import extract_json
+
+
+class Verdict(BaseModel):
+    ok: bool
+    score: int
+
+
+def model(replies: list[object], **kw: object) -> tuple[Model, list[float]]:
+    slept: list[float] = []
+    m = Model(ScriptedBackend(replies), sleep=slept.append, **kw)  # type: ignore[arg-type]
+    return m, slept
+
+
+def test_plain_completion_reports_usage_and_latency() -> None:
+    m, _ = model(["hello there"])
+    reply = m.complete("hi")
+    assert reply.text == "hello there"
+    assert reply.usage.completion_tokens > 0 and reply.usage.prompt_tokens > 0
+    assert reply.latency >= 0 and reply.model == "scripted"
+
+
+def test_schema_reply_is_validated_and_parsed_even_inside_a_fence() -> None:
+    m, _ = model(['Sure:\n```json\n{"ok": true, "score": 3}\n```'])
+    reply = m.complete("judge", schema=Verdict)
+    assert reply.parsed == Verdict(ok=True, score=3)
+
+
+def test_malformed_schema_output_is_repaired_then_accepted() -> None:
+    backend = ScriptedBackend(['{"ok": "maybe"}', '{"ok": false, "score": 1}'])
+    reply = Model(backend).complete("judge", schema=Verdict)
+    assert reply.parsed == Verdict(ok=False, score=1)
+    # the repair request shows the model its bad answer and what was wrong
+    repair = backend.requests[1].messages
+    assert repair[-2].content == '{"ok": "maybe"}' and "score" in repair[-1].content
+
+
+def test_malformed_output_gives_up_with_a_typed_error() -> None:
+    m, _ = model(["nope", "still no", "never"], repair_retries=2)
+    with pytest.raises(MalformedOutput) as err:
+        m.complete("judge", schema=Verdict)
+    assert err.value.last_text == "never"
+
+
+def test_truncated_output_is_its_own_error() -> None:
+    m, _ = model([Completion("def f(", Usage(3, 5), finish_reason="length")])
+    with pytest.raises(TruncatedOutput) as err:
+        m.complete("write", max_tokens=5)
+    assert err.value.partial == "def f("
+
+
+def test_transient_errors_are_retried_with_retry_after_honoured() -> None:
+    m, slept = model([TransientModelError("429", retry_after=7.0), TransientModelError("503"), "done"])
+    assert m.complete("x").text == "done"
+    assert slept[0] == 7.0 and len(slept) == 2
+
+
+def test_retries_are_bounded() -> None:
+    m, slept = model([TransientModelError("503")] * 10)
+    with pytest.raises(TransientModelError):
+        m.complete("x")
+    assert len(slept) == 4
+
+
+def test_request_errors_are_not_retried() -> None:
+    m, slept = model([ModelRequestError("bad request"), "never reached"])
+    with pytest.raises(ModelRequestError):
+        m.complete("x")
+    assert slept == []
+
+
+def test_cache_makes_a_repeated_deterministic_call_free(tmp_path: object) -> None:
+    cache = ResponseCache(":memory:")
+    backend = ScriptedBackend(["first", "second"])
+    m = Model(backend, cache=cache)
+    assert m.complete("same", temperature=0).text == "first"
+    again = m.complete("same", temperature=0)
+    assert again.text == "first" and again.cached
+    assert len(backend.requests) == 1
+    # sampling without a seed is never cached: k samples must differ
+    assert m.complete("same", temperature=0.8).text == "second"
+
+
+def test_meter_counts_per_role_and_budget_stops_with_a_named_reason() -> None:
+    meter = Meter(Budget(max_calls=2))
+    m, _ = model(["a", "b", "c"], meter=meter)
+    m.complete("x", role="coder")
+    m.complete("y", role="reviewer")
+    assert set(meter.by_role()) == {"coder", "reviewer"} and meter.total.calls == 2
+    with pytest.raises(BudgetExceeded) as err:
+        m.complete("z", role="coder")
+    assert err.value.reason == "budget:calls"
+
+
+def test_token_budget() -> None:
+    meter = Meter(Budget(max_tokens=1))
+    m, _ = model(["a long enough answer", "b"], meter=meter)
+    m.complete("x")
+    with pytest.raises(BudgetExceeded) as err:
+        m.complete("y")
+    assert err.value.reason == "budget:tokens"
+
+
+def test_extract_json_tolerates_prose() -> None:
+    assert extract_json('Here you go: {"a": {"b": 1}} hope it helps') == '{"a": {"b": 1}}'
