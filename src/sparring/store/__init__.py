@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sparring.store.runs import RunSummary, RunView, export_run, list_runs, show_run
 from sparring.store.sqlite import (
+    FINISHED,
     Checkpoint,
     Event,
     RunRecord,
@@ -19,6 +20,7 @@ from sparring.store.sqlite import (
 )
 
 __all__ = [
+    "FINISHED",
     "Checkpoint",
     "Event",
     "RunRecord",

@@ -1,0 +1,255 @@
+"""The cyclic state graph every workflow runs on, and its runner with checkpoints and resume.
+
+A workflow is a ``Graph``: named nodes that turn the workflow's state (a pydantic model) into the
+next one, and edges that name the next node — a fixed name, or a plain function of the state that
+returns a name or ``(name, reason)``. Cycles are the normal case; the guards bound them.
+
+The runner executes one node at a time. What a node records through its ``RunContext`` is buffered
+and committed together with the edge it led to and the checkpoint after it, in one transaction. A
+run killed at any point therefore resumes from its last checkpoint: finished nodes are not repeated,
+their events are all there, and the node that was in flight runs again from the start.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from pydantic import BaseModel
+
+from sparring.errors import BudgetExceeded, ConfigError
+from sparring.guards import Guards, Limits, Stop
+from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, to_json
+
+END = "__end__"
+S = TypeVar("S", bound=BaseModel)
+Update: TypeAlias = "S | Mapping[str, Any] | None"
+Node: TypeAlias = Callable[[S, "RunContext"], Update[S]]
+Route: TypeAlias = str | tuple[str, str]
+Edge: TypeAlias = str | Callable[[S], Route]
+Models: TypeAlias = Callable[[str], Any] | Mapping[str, Any]
+
+
+@dataclass
+class RunContext:
+    """What a node gets besides the state: the run, its recorder, models by role, sandbox, guards."""
+
+    run_id: str
+    store: RunStore
+    models: Models
+    sandbox: Any
+    guards: Guards
+    clock: Callable[[], float]
+    cancel: threading.Event
+    node: str = ""
+    step: int = 0
+    _pending: list[Event] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def event(self, kind: str, payload: Mapping[str, Any]) -> Event:
+        """An event of the current node (the payload is normalised to its JSON form now)."""
+        return Event(kind, json.loads(to_json(payload)), self.node, self.step, ts=time.time())
+
+    def record(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """Add an event to the node's transaction; thread-safe, so parallel agents may record."""
+        event = self.event(kind, payload)
+        with self._lock:
+            self._pending.append(event)
+
+    def model(self, role: str) -> Any:
+        if isinstance(self.models, Mapping):
+            if role not in self.models:
+                raise ConfigError(f"no model configured for role {role!r}")
+            return self.models[role]
+        return self.models(role)
+
+    def complete(self, role: str, messages: Any, *, schema: Any = None, **options: Any) -> Any:
+        """Ask the model of ``role`` and record the exchange as a ``message`` event; returns the Reply."""
+        reply = self.model(role).complete(messages, schema=schema, role=role, **options)
+        usage = reply.usage
+        self.record(
+            "message",
+            {
+                "role": role,
+                "model": reply.model,
+                "prompt": messages,
+                "reply": reply.text,
+                "tokens": {
+                    "prompt": usage.prompt_tokens,
+                    "completion": usage.completion_tokens,
+                    "total": usage.total_tokens,
+                },
+                "latency": reply.latency,
+            },
+        )
+        return reply
+
+    def drain(self) -> list[Event]:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        return pending
+
+
+@dataclass(frozen=True)
+class RunResult(Generic[S]):
+    run_id: str
+    status: RunStatus
+    reason: str  # "passed", "failed", "stopped:<guard>", "crashed:<ExceptionType>"
+    state: S
+    steps: int
+
+
+@dataclass(frozen=True)
+class Graph(Generic[S]):
+    """A workflow: ``watch`` names nodes whose output (a function of the state) the guards compare
+    across revisions; ``rounds`` reads the round counter; ``verdict`` decides passed/failed at END."""
+
+    name: str
+    state: type[S]
+    start: str
+    nodes: Mapping[str, Node[S]]
+    edges: Mapping[str, Edge[S]]
+    watch: Mapping[str, Callable[[S], str]] = field(default_factory=dict)
+    rounds: Callable[[S], int] | None = None
+    verdict: Callable[[S], bool] | None = None
+
+    def __post_init__(self) -> None:
+        fixed = {e for e in self.edges.values() if isinstance(e, str)} - {END}
+        unknown = ({self.start} | set(self.edges) | set(self.watch) | fixed) - set(self.nodes)
+        if unknown:
+            raise ConfigError(f"workflow {self.name!r} refers to unknown nodes: {sorted(unknown)}")
+        if missing := set(self.nodes) - set(self.edges):
+            raise ConfigError(f"workflow {self.name!r} has nodes with no outgoing edge: {sorted(missing)}")
+
+    def run(
+        self, state: S, *, store: RunStore, task: str = "", config: Mapping[str, Any] | None = None,
+        limits: Limits | None = None, models: Models | None = None, sandbox: Any = None,
+        clock: Callable[[], float] = time.monotonic, cancel: threading.Event | None = None,
+    ) -> RunResult[S]:  # fmt: skip
+        """Start a new run from ``state`` at the start node and run it to a verdict or a stop."""
+        guards = Guards(limits or Limits())
+        config = dict(config or {}) | {"limits": guards.limits.as_dict()}
+        first = Checkpoint(0, self.start, state.model_dump(mode="json"), guards.memory, 0.0)
+        run_id = store.create_run(self.name, task, config, first)
+        ctx = RunContext(run_id, store, models or {}, sandbox, guards, clock, cancel or threading.Event())
+        return _Runner(self, ctx, 0.0).loop(state, self.start, 0)
+
+    def resume(
+        self, run_id: str, *, store: RunStore, limits: Limits | None = None,
+        models: Models | None = None, sandbox: Any = None, clock: Callable[[], float] = time.monotonic,
+        cancel: threading.Event | None = None,
+    ) -> RunResult[S]:  # fmt: skip
+        """Continue a killed or crashed run from its last checkpoint; a finished run returns its result."""
+        run = store.run(run_id)
+        if run.workflow != self.name:
+            raise ConfigError(f"run {run_id} belongs to workflow {run.workflow!r}, not {self.name!r}")
+        cp = store.last_checkpoint(run_id)
+        state = self.state.model_validate(cp.state)
+        if run.status in FINISHED:
+            return RunResult(run_id, run.status, (run.result or {}).get("reason", run.status), state, cp.step)
+        guards = Guards(limits or Limits(**run.config["limits"]), {k: list(v) for k, v in cp.guards.items()})
+        resumed = Event("run.resumed", {"from_step": cp.step, "node": cp.next_node}, None, cp.step)
+        store.commit(run_id, [resumed], status="running")
+        ctx = RunContext(run_id, store, models or {}, sandbox, guards, clock, cancel or threading.Event())
+        return _Runner(self, ctx, cp.elapsed).loop(state, cp.next_node, cp.step)
+
+
+class _Runner(Generic[S]):
+    """Executes one run of a graph: node, edge, guards, commit; repeat."""
+
+    def __init__(self, graph: Graph[S], ctx: RunContext, elapsed: float) -> None:
+        self.graph, self.ctx = graph, ctx
+        self.elapsed_before, self.started = elapsed, ctx.clock()
+
+    def loop(self, state: S, node: str, step: int) -> RunResult[S]:
+        ctx = self.ctx
+        while True:
+            ctx.node, ctx.step = node, step + 1
+            try:
+                outcome = self._step(state, node, step)
+            except BudgetExceeded as exc:
+                stop = Stop(exc.reason, str(exc))
+                ctx.record("stop", {"reason": stop.label, "detail": stop.detail})
+                return self._finish(state, step, node, "stopped", stop.label)
+            except Exception as exc:
+                error = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+                ctx.record("crash", error)
+                self._finish(state, step, node, "crashed", f"crashed:{type(exc).__name__}")
+                raise
+            if isinstance(outcome, RunResult):
+                return outcome
+            state, node, step = outcome
+
+    def _step(self, state: S, node: str, step: int) -> RunResult[S] | tuple[S, str, int]:
+        """Run ``node``, follow its edge, consult the guards; commit, or finish the run."""
+        ctx = self.ctx
+        state, step = _apply(state, self.graph.nodes[node](state, ctx)), step + 1
+        target, why = self._decide(node, state)
+        ctx.record("edge", {"from": node, "to": target, "reason": why})
+        if target == END:
+            status: RunStatus = (
+                "passed" if self.graph.verdict is None or self.graph.verdict(state) else "failed"
+            )
+            return self._finish(state, step, END, status, status)
+        if (stop := self._check(node, state, step)) is not None:
+            ctx.record("stop", {"reason": stop.label, "detail": stop.detail})
+            return self._finish(state, step, target, "stopped", stop.label)
+        ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=self._checkpoint(step, target, state))
+        return state, target, step
+
+    def _decide(self, node: str, state: S) -> tuple[str, str]:
+        edge = self.graph.edges[node]
+        if isinstance(edge, str):
+            return edge, "fixed edge"
+        route = edge(state)
+        target, why = route if isinstance(route, tuple) else (route, "")
+        if target != END and target not in self.graph.nodes:
+            raise ConfigError(f"the edge from {node!r} chose unknown node {target!r}")
+        return target, why
+
+    def _check(self, node: str, state: S, step: int) -> Stop | None:
+        if self.ctx.cancelled:
+            return Stop("cancelled", "the run was cancelled")
+        if node in self.graph.watch:
+            stop = self.ctx.guards.observe(node, self.graph.watch[node](state))
+            if stop is not None:
+                return stop
+        rounds = self.graph.rounds(state) if self.graph.rounds else None
+        return self.ctx.guards.check(steps=step, rounds=rounds, elapsed=self._elapsed())
+
+    def _elapsed(self) -> float:
+        return self.elapsed_before + self.ctx.clock() - self.started
+
+    def _checkpoint(self, step: int, next_node: str, state: S) -> Checkpoint:
+        memory = self.ctx.guards.memory
+        return Checkpoint(step, next_node, state.model_dump(mode="json"), memory, self._elapsed())
+
+    def _finish(self, state: S, step: int, next_node: str, status: RunStatus, reason: str) -> RunResult[S]:
+        ctx = self.ctx
+        ctx.record("run.finished", {"status": status, "reason": reason, "steps": step})
+        result = {"status": status, "reason": reason, "steps": step, "state": state.model_dump(mode="json")}
+        checkpoint = self._checkpoint(step, next_node, state)
+        ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=checkpoint, status=status, result=result)
+        return RunResult(ctx.run_id, status, reason, state, step)
+
+
+def _apply(state: S, update: Update[S]) -> S:
+    """A node may return the whole new state, a partial update of named fields, or None (no change)."""
+    if update is None:
+        return state
+    if isinstance(update, BaseModel):
+        if not isinstance(update, type(state)):
+            raise ConfigError(f"a node returned {type(update).__name__}, not {type(state).__name__}")
+        return update
+    if unknown := set(update) - set(type(state).model_fields):
+        raise ConfigError(f"a node updated unknown state fields: {sorted(unknown)}")
+    return type(state).model_validate(state.model_dump() | dict(update))
