@@ -1,0 +1,73 @@
+"""Turn a model's free-form reply into a runnable solution module for a function task.
+
+Small models wrap code in prose, repeat the prompt, omit imports, or add demo calls at the bottom.
+This keeps the code that defines things and drops the rest, so a good answer is not lost to format.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_KEEP = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+)
+
+
+def code_blocks(text: str) -> list[str]:
+    """Fenced blocks (python or unlabeled) in order; the whole text when there are none."""
+    blocks = [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py", "python3")]
+    return blocks or [text]
+
+
+def _defines(code: str, name: str) -> bool:
+    return re.search(rf"^\s*(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.MULTILINE) is not None
+
+
+def _header(prompt: str, entry_point: str) -> str:
+    """What the prompt defines before the target function: imports and helper functions."""
+    match = re.search(rf"^(async\s+)?def\s+{re.escape(entry_point)}\s*\(", prompt, re.MULTILINE)
+    return prompt[: match.start()] if match else ""
+
+
+def _keep_definitions(code: str) -> str:
+    """Drop top-level demo calls, prints, asserts and ``if __name__`` blocks; keep definitions."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    kept = [node for node in tree.body if isinstance(node, _KEEP)]
+    if len(kept) == len(tree.body):
+        return code
+    lines = code.splitlines()
+    parts = []
+    for node in kept:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        parts.append("\n".join(lines[start - 1 : node.end_lineno]))
+    return "\n\n".join(parts) + "\n"
+
+
+def solution_from_reply(prompt: str, entry_point: str, reply: str) -> str:
+    """The best-effort solution module: prompt header + the code block that defines ``entry_point``."""
+    blocks = code_blocks(reply)
+    defining = [b for b in blocks if _defines(b, entry_point)]
+    header = _header(prompt, entry_point)
+    if defining:
+        code = max(defining, key=len)
+    else:
+        header = ""  # the prompt, header included, is already part of the code
+        body = max(blocks, key=len)
+        # A bare function body: graft it onto the prompt's signature and docstring.
+        indented = "\n".join(
+            ("    " + ln if ln.strip() and not ln.startswith((" ", "\t")) else ln) for ln in body.splitlines()
+        )
+        code = prompt.rstrip() + "\n" + indented
+    code = _keep_definitions(code)
+    return (header.rstrip() + "\n\n\n" + code.strip() + "\n") if header.strip() else code.strip() + "\n"
