@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from pydantic import BaseModel
 from sparring.errors import BudgetExceeded, ConfigError
 from sparring.graph import END, Graph, RunContext
 from sparring.guards import Limits
-from sparring.store import RunStore, list_runs
+from sparring.store import Checkpoint, RunStore, list_runs
 
 
 class Work(BaseModel):
@@ -236,6 +237,14 @@ def test_resuming_a_finished_run_returns_its_result(store: RunStore) -> None:
     again = graph.resume(done.run_id, store=store)
     assert (again.status, again.reason, again.steps, again.state) == (done.status, done.reason, 6, done.state)
     assert len(store.events(done.run_id)) == len(store.events(again.run_id))
+
+
+def test_a_run_still_owned_by_a_live_process_is_not_resumed(store: RunStore) -> None:
+    run_id = store.create_run("loop", "t", {"limits": Limits().as_dict()}, Checkpoint(0, "code", {}, {}, 0.0))
+    with sqlite3.connect(store.path) as db:  # hand the run to another live process: our parent
+        db.execute("UPDATE runs SET pid = ? WHERE run_id = ?", (os.getppid(), run_id))
+    with pytest.raises(ConfigError, match="still running"):
+        coding_loop().resume(run_id, store=store)
 
 
 def test_resume_checks_the_workflow(store: RunStore) -> None:

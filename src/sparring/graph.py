@@ -13,6 +13,7 @@ their events are all there, and the node that was in flight runs again from the 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import traceback
@@ -24,11 +25,11 @@ from pydantic import BaseModel
 
 from sparring.errors import BudgetExceeded, ConfigError
 from sparring.guards import Guards, Limits, Stop
-from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, to_json
+from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, status_of, to_json
 
 END = "__end__"
 S = TypeVar("S", bound=BaseModel)
-Update: TypeAlias = "S | Mapping[str, Any] | None"
+Update: TypeAlias = S | Mapping[str, Any] | None
 Node: TypeAlias = Callable[[S, "RunContext"], Update[S]]
 Route: TypeAlias = str | tuple[str, str]
 Edge: TypeAlias = str | Callable[[S], Route]
@@ -156,6 +157,8 @@ class Graph(Generic[S]):
         state = self.state.model_validate(cp.state)
         if run.status in FINISHED:
             return RunResult(run_id, run.status, (run.result or {}).get("reason", run.status), state, cp.step)
+        if status_of(run) == "running" and run.pid != os.getpid():
+            raise ConfigError(f"run {run_id} is still running (process {run.pid} on {run.host})")
         guards = Guards(limits or Limits(**run.config["limits"]), {k: list(v) for k, v in cp.guards.items()})
         resumed = Event("run.resumed", {"from_step": cp.step, "node": cp.next_node}, None, cp.step)
         store.commit(run_id, [resumed], status="running")

@@ -7,7 +7,7 @@ runs.py     list_runs / show_run / export_run for the CLI
 
 from __future__ import annotations
 
-from sparring.store.runs import RunSummary, RunView, export_run, list_runs, show_run
+from sparring.store.runs import RunSummary, RunView, export_run, list_runs, show_run, status_of
 from sparring.store.sqlite import (
     FINISHED,
     Checkpoint,
@@ -32,5 +32,6 @@ __all__ = [
     "export_run",
     "list_runs",
     "show_run",
+    "status_of",
     "to_json",
 ]
