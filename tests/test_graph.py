@@ -313,6 +313,12 @@ def test_an_update_of_an_unknown_field_crashes_the_run(store: RunStore) -> None:
     assert store.runs()[0].status == "crashed"
 
 
+def test_the_example_in_the_engine_docs_runs() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "engine.md").read_text(encoding="utf-8")
+    example = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(example, "docs/engine.md", "exec"), {"__name__": "engine_doc"})
+
+
 # -- kill -9 and resume ------------------------------------------------------------------------------
 
 
