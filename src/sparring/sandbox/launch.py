@@ -83,11 +83,14 @@ def execute(
         if cgroup is not None:
             cgroup.kill()
 
-    def watch_disk() -> str | None:
+    def watch() -> str | None:
+        # A command that hit the process cap is a fork bomb or close to one: stop it now, not at the deadline.
+        if cgroup is not None and cgroup.pids_exceeded():
+            return "pids"
         return "disk" if disk_usage(workspace) - baseline > limits.disk else None
 
     cap = capture(
-        proc, started=started, timeout=limits.timeout, output_cap=limits.output, kill=kill, watch=watch_disk
+        proc, started=started, timeout=limits.timeout, output_cap=limits.output, kill=kill, watch=watch
     )
     problem = prepared.started(cap)
     if problem is not None:
