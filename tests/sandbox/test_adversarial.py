@@ -56,7 +56,8 @@ CASES: dict[str, Case] = {
         Verdict.DISK_LIMIT,
     ),
     "daemonised_child": Case(
-        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(10**6)\n"
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+        "    if os.fork() == 0:\n        time.sleep(10**6)\n"
         "    os._exit(0)\nprint('parent done')\n",
         Verdict.OK,
         bound=1.5,
@@ -81,13 +82,16 @@ CASES: dict[str, Case] = {
         "    lambda: open('{venv}/pwned', 'w').write('pwned'),\n"
         "]\n"
         "for n, attempt in enumerate(attempts):\n"
-        "    try:\n        attempt()\n        print('DONE', n)\n    except OSError:\n        print('DENIED', n)\n",
+        "    try:\n        attempt()\n        print('DONE', n)\n"
+        "    except OSError:\n        print('DENIED', n)\n",
         Verdict.OK,
         bound=3.0,
     ),
     "read_secrets": Case(
         "import os\n"
-        "for path in ['{secret}', os.path.expanduser('~/.ssh/id_rsa'), '/root/.ssh/id_rsa', '{home}/.ssh/id_rsa']:\n"
+        "keys = ['{secret}', os.path.expanduser('~/.ssh/id_rsa'), '/root/.ssh/id_rsa',"
+        " '{home}/.ssh/id_rsa']\n"
+        "for path in keys:\n"
         "    try:\n        print(open(path).read())\n    except OSError as e:\n        print('denied', e)\n"
         "for path in ['/root', '{home}']:\n"
         "    try:\n        print(os.listdir(path))\n    except OSError as e:\n        print('denied', e)\n"
@@ -97,14 +101,16 @@ CASES: dict[str, Case] = {
     ),
     "loopback_connect": Case(
         "import socket\ns = socket.socket()\ns.settimeout(0.5)\n"
-        "try:\n    s.connect(('127.0.0.1', {port}))\n    print('CONNECTED')\nexcept OSError as e:\n    print('refused', e)\n",
+        "try:\n    s.connect(('127.0.0.1', {port}))\n    print('CONNECTED')\n"
+        "except OSError as e:\n    print('refused', e)\n",
         Verdict.OK,
         bound=3.0,
     ),
     "kill_parent_and_everyone": Case(
         "import os, signal\n"
         "for target in (os.getppid(), 1, -1):\n"
-        "    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError as e:\n        print('denied', e)\n"
+        "    try:\n        os.kill(target, signal.SIGKILL)\n"
+        "    except OSError as e:\n        print('denied', e)\n"
         "print('still here')\n",
         Verdict.OK,
         bound=3.0,
