@@ -23,6 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from sparring.errors import SandboxError
 from sparring.sandbox import hostpaths, rlimits
 from sparring.sandbox.capture import Captured
 from sparring.sandbox.cgroups import CgroupSupport, RunCgroup, detect
@@ -75,7 +76,7 @@ class BwrapSandbox:
                 if self._as_root:
                     hand_over(ws, SANDBOX_UID, SANDBOX_UID)
                 return self._run_in(ws, list(argv), limits, env, readonly, collect)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SandboxError) as exc:
             return setup_error(f"bwrap: workspace setup failed: {exc}", backend=self.name, limits=limits)
 
     def _run_in(

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+from sparring.errors import SandboxError
 from sparring.sandbox import hostpaths
 from sparring.sandbox.environment import sandbox_env
 from sparring.sandbox.launch import Prepared, execute
@@ -109,7 +110,7 @@ class ContainerSandbox:
                 if os.geteuid() == 0:
                     hand_over(ws, 65534, 65534)
                 return self._run_in(ws, list(argv), limits, env, readonly, collect)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SandboxError) as exc:
             return setup_error(
                 f"{self.name}: workspace setup failed: {exc}", backend=self.name, limits=limits
             )

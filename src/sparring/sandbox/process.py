@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from sparring.errors import SandboxError
 from sparring.sandbox import rlimits
 from sparring.sandbox.cgroups import CgroupSupport, RunCgroup, detect
 from sparring.sandbox.environment import sandbox_env
@@ -70,7 +71,7 @@ class ProcessSandbox:
                 finally:
                     if cgroup is not None:
                         cgroup.close()
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SandboxError) as exc:
             return setup_error(f"process: workspace setup failed: {exc}", backend=self.name, limits=limits)
 
     def _run_in(
