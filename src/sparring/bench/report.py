@@ -1,0 +1,113 @@
+"""Reports of a finished benchmark: a rich table, a markdown page, a JSON file and a PNG plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.table import Table
+
+from sparring.bench.summary import BenchSummary, WorkflowSummary
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _row(w: WorkflowSummary, has_plus: bool) -> list[str]:
+    n = max(w.n, 1)
+    cells = [w.workflow, str(w.n), f"{w.pass_base} ({_pct(w.pass1_base)})"]
+    if has_plus:
+        cells.append(f"{w.pass_plus} ({_pct(w.pass1_plus)})")
+    cells += [_num(w.tokens / n), _num(w.calls / n, 1), _num(w.seconds / n, 1), _num(w.tasks_per_hour, 1)]
+    delta = "" if w.fixed is None or w.broken is None else f"+{len(w.fixed)} / −{len(w.broken)}"
+    return [*cells, delta]
+
+
+def _headers(has_plus: bool) -> list[str]:
+    plus = ["pass plus"] if has_plus else []
+    return [
+        "workflow",
+        "n",
+        "pass base",
+        *plus,
+        "tokens/task",
+        "calls/task",
+        "s/task",
+        "tasks/h",
+        "fixed/broken vs single",
+    ]
+
+
+def summary_table(summary: BenchSummary) -> Table:
+    table = Table(title=f"sparring bench: {summary.dataset}")
+    for header in _headers(summary.has_plus):
+        table.add_column(header, justify="left" if header == "workflow" else "right")
+    for w in summary.workflows:
+        table.add_row(*_row(w, summary.has_plus))
+    return table
+
+
+def markdown(summary: BenchSummary) -> str:
+    """The report as markdown: the table, then the tasks each workflow fixed and broke."""
+    headers = _headers(summary.has_plus)
+    lines = [
+        f"# Benchmark: {summary.dataset}",
+        "",
+        f"Dataset sha256 `{summary.dataset_sha256}`; wall clock {summary.wall_seconds:.0f} s.",
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+    ]
+    lines += ["| " + " | ".join(_row(w, summary.has_plus)) + " |" for w in summary.workflows]
+    for w in summary.workflows:
+        if w.fixed is not None and w.broken is not None:
+            lines += [
+                "",
+                f"## {w.workflow} vs single",
+                "",
+                f"- fixed ({len(w.fixed)}): {', '.join(w.fixed) or 'none'}",
+                f"- broken ({len(w.broken)}): {', '.join(w.broken) or 'none'}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def plot(summary: BenchSummary, path: Path) -> None:
+    """Pass rate against mean tokens per task, one labelled point per workflow."""
+    from matplotlib.figure import Figure  # a bare Figure renders with Agg and touches no pyplot state
+
+    figure = Figure(figsize=(6, 4), dpi=120)
+    axes = figure.subplots()
+    for w in summary.workflows:
+        rate = w.pass1_plus if summary.has_plus else w.pass1_base
+        x, y = w.tokens / max(w.n, 1), 100 * (rate or 0.0)
+        axes.scatter([x], [y])
+        axes.annotate(w.workflow, (x, y), textcoords="offset points", xytext=(5, 5))
+    axes.set_xlabel("mean tokens per task")
+    axes.set_ylabel(f"pass@1 {'plus' if summary.has_plus else 'base'} (%)")
+    axes.set_title(summary.dataset)
+    axes.set_ylim(0, 105)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def report_paths(out_dir: Path) -> dict[str, Path]:
+    return {
+        "report_md": out_dir / "report.md",
+        "report_json": out_dir / "report.json",
+        "plot": out_dir / "plot.png",
+    }
+
+
+def write_reports(summary: BenchSummary, out_dir: Path) -> None:
+    """Write report.md, report.json and plot.png into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = report_paths(out_dir)
+    paths["report_md"].write_text(markdown(summary), encoding="utf-8")
+    paths["report_json"].write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
+    plot(summary, paths["plot"])

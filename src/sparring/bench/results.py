@@ -1,0 +1,120 @@
+"""Per-task results: the record of one (task, workflow) pair, the resumable results file, the export.
+
+The results file is JSON lines, one line appended (and flushed to disk) as each pair finishes, so an
+interrupted benchmark resumes by skipping the pairs already in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sparring.errors import TaskError
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task solved by one workflow and scored once against the hidden tests."""
+
+    task_id: str
+    workflow: str
+    solution: str
+    base: bool
+    plus: bool | None
+    verdict: str
+    stop_reason: str | None
+    usage: dict[str, float] = field(default_factory=dict)
+    run_id: str = ""
+    seed: int = 0
+    dataset_sha256: str = ""
+    base_reason: str = ""
+    plus_reason: str = ""
+    score_seconds: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.task_id, self.workflow)
+
+    @property
+    def passed(self) -> bool:
+        """The headline verdict: ``plus`` where the dataset has it, else ``base``."""
+        return self.base if self.plus is None else self.plus
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TaskResult:
+        data = {k: v for k, v in data.items() if k != "format"}
+        return cls(**data)
+
+
+class ResultsFile:
+    """Appends results as JSON lines; on resume, reads the finished pairs of the same dataset.
+
+    ``done`` holds every finished pair, resumed or new. Only the thread that owns it calls ``append``.
+    """
+
+    def __init__(self, path: Path, dataset_sha256: str, *, resume: bool) -> None:
+        self.path = path
+        self.sha256 = dataset_sha256
+        self.done: dict[tuple[str, str], TaskResult] = {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and path.is_file():
+            self.done = {r.key: r for r in self._read()}
+        # rewrite what was kept, dropping a line cut short by a kill
+        with path.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r.to_json()) + "\n" for r in self.done.values())
+
+    def _read(self) -> list[TaskResult]:
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        kept: list[TaskResult] = []
+        for lineno, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                result = TaskResult.from_json(json.loads(line))
+            except (ValueError, TypeError) as exc:
+                if lineno == len(lines):
+                    break  # the last line was being written when the benchmark stopped
+                raise TaskError(f"{self.path}:{lineno}: not a benchmark result: {exc}") from None
+            if result.dataset_sha256 != self.sha256:
+                raise TaskError(
+                    f"{self.path}:{lineno}: written for another dataset file "
+                    f"(sha256 {result.dataset_sha256[:12]}…, now {self.sha256[:12]}…)"
+                )
+            kept.append(result)
+        return kept
+
+    def append(self, result: TaskResult) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(result.to_json()) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.done[result.key] = result
+
+
+def write_export(path: Path, results: Iterable[TaskResult]) -> None:
+    """One JSON line per task and workflow: the final solution (a runnable module), verdicts, usage."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for r in results:
+            line = {
+                "task_id": r.task_id,
+                "workflow": r.workflow,
+                "solution": r.solution,
+                "pass_base": r.base,
+                "pass_plus": r.plus,
+                "passed": r.passed,
+                "verdict": r.verdict,
+                "stop_reason": r.stop_reason,
+                "usage": r.usage,
+                "run_id": r.run_id,
+            }
+            fh.write(json.dumps(line) + "\n")

@@ -1,0 +1,145 @@
+"""Fold per-task results into one summary per workflow, with fixed/broken tasks relative to ``single``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from rich.table import Table
+
+from sparring.bench.results import TaskResult
+
+BASELINE = "single"
+
+
+def _rate(count: int | None, n: int) -> float | None:
+    return None if count is None or n == 0 else count / n
+
+
+def _per(total: float, n: int) -> float:
+    return total / n if n else 0.0
+
+
+@dataclass(frozen=True)
+class WorkflowSummary:
+    """Counts and costs of one workflow over the benchmark's tasks."""
+
+    workflow: str
+    n: int
+    pass_base: int
+    pass_plus: int | None
+    tokens: float
+    calls: float
+    seconds: float
+    fixed: tuple[str, ...] | None = None
+    """Tasks this workflow passes and ``single`` fails (``None`` for ``single`` or without it)."""
+    broken: tuple[str, ...] | None = None
+    """Tasks ``single`` passes and this workflow fails."""
+
+    @property
+    def pass1_base(self) -> float | None:
+        return _rate(self.pass_base, self.n)
+
+    @property
+    def pass1_plus(self) -> float | None:
+        return _rate(self.pass_plus, self.n)
+
+    @property
+    def tasks_per_hour(self) -> float | None:
+        """Tasks one worker finishes per hour, from the solver's own seconds."""
+        return 3600 * self.n / self.seconds if self.seconds > 0 else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workflow": self.workflow,
+            "n": self.n,
+            "pass_base": self.pass_base,
+            "pass_plus": self.pass_plus,
+            "pass1_base": self.pass1_base,
+            "pass1_plus": self.pass1_plus,
+            "tokens": self.tokens,
+            "tokens_per_task": _per(self.tokens, self.n),
+            "calls": self.calls,
+            "calls_per_task": _per(self.calls, self.n),
+            "seconds": self.seconds,
+            "seconds_per_task": _per(self.seconds, self.n),
+            "tasks_per_hour": self.tasks_per_hour,
+            "fixed": list(self.fixed) if self.fixed is not None else None,
+            "broken": list(self.broken) if self.broken is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class BenchSummary:
+    """The whole benchmark: one ``WorkflowSummary`` per workflow, in the order they were asked for."""
+
+    dataset: str
+    dataset_sha256: str
+    has_plus: bool
+    workflows: tuple[WorkflowSummary, ...]
+    wall_seconds: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
+    """Paths written: results, export, report.md, report.json, plot.png."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "dataset_sha256": self.dataset_sha256,
+            "has_plus": self.has_plus,
+            "wall_seconds": self.wall_seconds,
+            "files": dict(self.files),
+            "workflows": {w.workflow: w.to_json() for w in self.workflows},
+        }
+
+    def __rich__(self) -> Table:
+        from sparring.bench.report import summary_table
+
+        return summary_table(self)
+
+
+def summarize_workflow(workflow: str, results: Sequence[TaskResult], has_plus: bool) -> WorkflowSummary:
+    return WorkflowSummary(
+        workflow=workflow,
+        n=len(results),
+        pass_base=sum(r.base for r in results),
+        pass_plus=sum(bool(r.plus) for r in results) if has_plus else None,
+        tokens=sum(r.usage.get("tokens", 0.0) for r in results),
+        calls=sum(r.usage.get("calls", 0.0) for r in results),
+        seconds=sum(r.usage.get("seconds", 0.0) for r in results),
+    )
+
+
+def fixed_and_broken(
+    results: Iterable[TaskResult], baseline: Iterable[TaskResult]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Task ids passed here but failed by the baseline, and the reverse (tasks both ran only)."""
+    base = {r.task_id: r.passed for r in baseline}
+    mine = {r.task_id: r.passed for r in results if r.task_id in base}
+    fixed = tuple(sorted(t for t, ok in mine.items() if ok and not base[t]))
+    broken = tuple(sorted(t for t, ok in mine.items() if base[t] and not ok))
+    return fixed, broken
+
+
+def summarize(
+    results: Iterable[TaskResult],
+    workflows: Sequence[str],
+    *,
+    dataset: str,
+    sha256: str,
+    has_plus: bool,
+    wall_seconds: float = 0.0,
+) -> BenchSummary:
+    """One summary per workflow; fixed/broken are filled for every workflow when ``single`` ran."""
+    by_workflow: dict[str, list[TaskResult]] = {w: [] for w in workflows}
+    for result in results:
+        by_workflow.setdefault(result.workflow, []).append(result)
+    baseline = by_workflow.get(BASELINE) if BASELINE in workflows else None
+    summaries = []
+    for workflow, rows in by_workflow.items():
+        summary = summarize_workflow(workflow, rows, has_plus)
+        if baseline is not None and workflow != BASELINE:
+            fixed, broken = fixed_and_broken(rows, baseline)
+            summary = replace(summary, fixed=fixed, broken=broken)
+        summaries.append(summary)
+    return BenchSummary(dataset, sha256, has_plus, tuple(summaries), wall_seconds)
