@@ -66,7 +66,7 @@ def run_function_tests(
     # Random file and canary names: code under test cannot single them out by name.
     nonce = secrets.token_hex(6)
     canary_file, good, bad, canary_code = _canaries(nonce)
-    test_file = f"test_solution_{secrets.token_hex(4)}.py"
+    test_file = f"test_{secrets.token_hex(6)}.py"
     files = {f"{SOLUTION_MODULE}.py": solution_code, test_file: test_code, canary_file: canary_code}
     raw = run_pytest(
         sandbox,
