@@ -1,0 +1,212 @@
+"""``run_benchmark`` and ``oracle`` end to end: real sandbox and scoring, a fake solver."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from sparring.bench import BenchTask, oracle, run_benchmark
+from sparring.errors import BudgetExceeded, TaskError
+from sparring.sandbox import Sandbox
+from sparring.tasks import FunctionTask
+
+from .conftest import FAST, FakeSolver, wrong_code
+
+
+def _quiet() -> Console:
+    return Console(file=io.StringIO(), width=160)
+
+
+def _canonical(tasks: dict[str, BenchTask]) -> Any:
+    return lambda task, workflow, seed: tasks[task.task_id].canonical_code
+
+
+def _bench(
+    subset_file: Path,
+    sandbox: Sandbox,
+    canonical_root: Path,
+    solver: Any,
+    workflows: list[str],
+    out: Path,
+    **kwargs: Any,
+) -> Any:
+    return run_benchmark(
+        str(subset_file),
+        workflows,
+        solver,
+        sandbox=sandbox,
+        cache=canonical_root,
+        scoring=FAST,
+        out_dir=out,
+        console=_quiet(),
+        **kwargs,
+    )
+
+
+def test_solver_sees_only_the_prompt_entry_point_and_id(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    solver = FakeSolver(_canonical(tasks))
+    _bench(subset_file, sandbox, canonical_root, solver, ["single"], tmp_path, limit=2)
+    assert len(solver.calls) == 2
+    for seen, workflow, _seed in solver.calls:
+        assert type(seen) is FunctionTask and workflow == "single"
+        assert {f.name for f in dataclasses.fields(seen)} == {"task_id", "prompt", "entry_point"}
+        hidden = tasks[seen.task_id]
+        assert seen.prompt == hidden.prompt and seen.entry_point == hidden.entry_point
+        assert "def check" not in seen.prompt and hidden.canonical_solution not in seen.prompt
+
+
+def test_summary_counts_costs_and_fixed_broken_against_single(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    # single fails 13; "better" fixes 13 and breaks 24; "sample@3" fixes 13 only
+    wrong = {("single", "HumanEval/13"), ("better", "HumanEval/24")}
+
+    def answer(task: FunctionTask, workflow: str, seed: int) -> str:
+        return wrong_code(task) if (workflow, task.task_id) in wrong else tasks[task.task_id].canonical_code
+
+    summary = _bench(
+        subset_file,
+        sandbox,
+        canonical_root,
+        FakeSolver(answer),
+        ["single", "better", "sample@3"],
+        tmp_path,
+        workers=2,
+    )
+    report = summary.to_json()["workflows"]
+    assert [w.workflow for w in summary.workflows] == ["single", "better", "sample@3"]
+    assert report["single"]["n"] == 4
+    assert (report["single"]["pass_base"], report["single"]["pass_plus"]) == (3, 3)
+    assert (report["better"]["fixed"], report["better"]["broken"]) == (["HumanEval/13"], ["HumanEval/24"])
+    assert (report["sample@3"]["fixed"], report["sample@3"]["broken"]) == (["HumanEval/13"], [])
+    assert report["single"]["fixed"] is None
+    assert (report["single"]["tokens"], report["single"]["calls"], report["single"]["seconds"]) == (400, 4, 8)
+    assert report["single"]["tokens_per_task"] == 100 and report["single"]["tasks_per_hour"] == 1800
+    files = summary.files
+    assert Path(files["plot"]).read_bytes().startswith(b"\x89PNG")
+    assert json.loads(Path(files["report_json"]).read_text())["workflows"]["better"]["n"] == 4
+    assert "HumanEval/13" in Path(files["report_md"]).read_text()
+
+
+def test_export_lines_hold_runnable_solutions(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    export = tmp_path / "export.jsonl"
+    _bench(
+        subset_file,
+        sandbox,
+        canonical_root,
+        FakeSolver(_canonical(tasks)),
+        ["single"],
+        tmp_path,
+        export=export,
+        limit=2,
+    )
+    lines = [json.loads(line) for line in export.read_text().splitlines()]
+    assert len(lines) == 2
+    for line in lines:
+        assert {"task_id", "workflow", "solution", "pass_base", "pass_plus", "usage"} <= set(line)
+        assert line["pass_base"] and line["pass_plus"] and line["usage"]["tokens"] == 100
+        check = f"from solution import {tasks[line['task_id']].entry_point}\n"
+        run = sandbox.run([sys.executable, "-c", check], files={"solution.py": line["solution"]})
+        assert run.exit_code == 0, run.stderr
+
+
+def test_resume_skips_finished_pairs_and_tolerates_a_cut_last_line(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    first = FakeSolver(_canonical(tasks))
+    summary = _bench(subset_file, sandbox, canonical_root, first, ["single"], tmp_path, limit=2)
+    results = Path(summary.files["results"])
+    with results.open("a") as fh:
+        fh.write('{"task_id": "HumanEval/24", "workf')  # killed mid-write
+    second = FakeSolver(_canonical(tasks))
+    again = _bench(
+        subset_file, sandbox, canonical_root, second, ["single", "other"], tmp_path, resume=results
+    )
+    done = {(task.task_id, workflow) for task, workflow, _ in second.calls}
+    assert ("HumanEval/2", "single") not in done and ("HumanEval/13", "single") not in done
+    assert len(done) == 6  # 2 remaining single pairs + 4 "other" pairs
+    assert {w.workflow: w.n for w in again.workflows} == {"single": 4, "other": 4}
+    assert len(results.read_text().splitlines()) == 8
+
+
+def test_resume_refuses_results_of_another_dataset(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        json.dumps(
+            {
+                "task_id": "HumanEval/2",
+                "workflow": "single",
+                "solution": "",
+                "base": False,
+                "plus": False,
+                "verdict": "x",
+                "stop_reason": None,
+                "dataset_sha256": "0" * 64,
+            }
+        )
+        + "\n"
+        + "{}\n"
+    )
+    with pytest.raises(TaskError, match="another dataset"):
+        _bench(
+            subset_file,
+            sandbox,
+            canonical_root,
+            FakeSolver(_canonical(tasks)),
+            ["single"],
+            tmp_path,
+            resume=results,
+        )
+
+
+def test_a_solver_out_of_budget_fails_that_task_only(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    def answer(task: FunctionTask, workflow: str, seed: int) -> str:
+        if task.task_id == "HumanEval/2":
+            raise BudgetExceeded("out of tokens", reason="budget:tokens")
+        return tasks[task.task_id].canonical_code
+
+    summary = _bench(subset_file, sandbox, canonical_root, FakeSolver(answer), ["single"], tmp_path)
+    assert summary.to_json()["workflows"]["single"]["pass_plus"] == 3
+    rows = [json.loads(line) for line in Path(summary.files["results"]).read_text().splitlines()]
+    failed = next(row for row in rows if row["task_id"] == "HumanEval/2")
+    assert failed["stop_reason"] == "budget:tokens" and failed["plus"] is False
+
+
+def test_oracle_counts_a_task_when_any_of_k_samples_passes(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask]
+) -> None:
+    def answer(task: FunctionTask, workflow: str, seed: int) -> str:
+        assert workflow == "single"
+        good = task.task_id == "HumanEval/13" and seed == 2
+        return tasks[task.task_id].canonical_code if good else wrong_code(task)
+
+    def run(k: int) -> Any:
+        return oracle(
+            str(subset_file),
+            FakeSolver(answer),
+            k,
+            sandbox=sandbox,
+            cache=canonical_root,
+            scoring=FAST,
+            console=_quiet(),
+            limit=2,
+        )
+
+    assert run(2).solved == ()
+    three = run(3)
+    assert three.solved == ("HumanEval/13",) and three.rate == 0.5 and three.samples == 6
