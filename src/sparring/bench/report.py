@@ -29,22 +29,12 @@ def _row(w: WorkflowSummary, has_plus: bool) -> list[str]:
 
 
 def _headers(has_plus: bool) -> list[str]:
-    plus = ["pass plus"] if has_plus else []
-    return [
-        "workflow",
-        "n",
-        "pass base",
-        *plus,
-        "tokens/task",
-        "calls/task",
-        "s/task",
-        "tasks/h",
-        "fixed/broken vs single",
-    ]
+    plus = ["plus"] if has_plus else []
+    return ["workflow", "n", "base", *plus, "tok/task", "calls/task", "s/task", "tasks/h", "vs single"]
 
 
 def summary_table(summary: BenchSummary) -> Table:
-    table = Table(title=f"sparring bench: {summary.dataset}")
+    table = Table(title=f"sparring bench: {summary.dataset}", caption="vs single: +fixed / −broken tasks")
     for header in _headers(summary.has_plus):
         table.add_column(header, justify="left" if header == "workflow" else "right")
     for w in summary.workflows:
