@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from sparring.bench import BenchTask, oracle, run_benchmark
-from sparring.errors import BudgetExceeded, TaskError
+from sparring.errors import BudgetExceeded, ConfigError, TaskError
 from sparring.sandbox import Sandbox
 from sparring.tasks import FunctionTask
 
@@ -210,3 +210,11 @@ def test_oracle_counts_a_task_when_any_of_k_samples_passes(
     assert run(2).solved == ()
     three = run(3)
     assert three.solved == ("HumanEval/13",) and three.rate == 0.5 and three.samples == 6
+
+
+def test_a_fresh_run_never_overwrites_earlier_results(
+    subset_file: Path, sandbox: Sandbox, canonical_root: Path, tasks: dict[str, BenchTask], tmp_path: Path
+) -> None:
+    (tmp_path / "results.jsonl").write_text("{}\n")
+    with pytest.raises(ConfigError, match="resume it"):
+        _bench(subset_file, sandbox, canonical_root, FakeSolver(_canonical(tasks)), ["single"], tmp_path)

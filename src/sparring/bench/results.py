@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sparring.errors import TaskError
+from sparring.errors import ConfigError, TaskError
 
 FORMAT = 1
 
@@ -68,6 +68,8 @@ class ResultsFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         if resume and path.is_file():
             self.done = {r.key: r for r in self._read()}
+        elif path.is_file() and path.stat().st_size:
+            raise ConfigError(f"{path} already holds benchmark results: resume it or use another directory")
         # rewrite what was kept, dropping a line cut short by a kill
         with path.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(r.to_json()) + "\n" for r in self.done.values())
