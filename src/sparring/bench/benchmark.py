@@ -122,6 +122,7 @@ def run_benchmark(
     ``resume`` is a results file (or a directory holding ``results.jsonl``) from an earlier run on
     the same dataset file: its finished (task, workflow) pairs are kept and not solved again.
     """
+    workflows = list(dict.fromkeys(workflows))  # a workflow named twice runs once
     if not workflows:
         raise ConfigError("name at least one workflow to benchmark")
     console = console or Console()
