@@ -10,6 +10,9 @@ from rich.console import Console
 
 from sparring import __version__
 from sparring.cli.models import models_app
+from sparring.cli.runs import runs_app
+from sparring.cli.sandbox import sandbox_command
+from sparring.cli.solve import demo_command, solve_command
 from sparring.llm import open_model
 
 console = Console(highlight=False, emoji=False)
@@ -22,6 +25,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(models_app, name="models")
+app.add_typer(runs_app, name="runs")
+app.command("solve")(solve_command)
+app.command("demo")(demo_command)
+app.command("sandbox")(sandbox_command)
 
 ModelOpt = Annotated[
     str,
@@ -76,8 +83,7 @@ def ask(
         typer.echo(json.dumps(out, ensure_ascii=False))
     else:
         typer.echo(reply.text)
-        console.print(
+        Console(stderr=True, highlight=False, emoji=False).print(
             f"[dim]{reply.model} · {reply.usage.prompt_tokens}+{reply.usage.completion_tokens} tokens · "
             f"{reply.latency:.1f}s{' · cached' if reply.cached else ''}[/]",
-            stderr=True,
         )

@@ -1,0 +1,95 @@
+"""``sparring runs list|show|export|resume``: the durable record of every run."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sparring.sandbox import open_sandbox
+from sparring.store import RunStore, export_run, list_runs, show_run
+from sparring.workflows import resume
+
+console = Console(highlight=False, emoji=False)
+runs_app = typer.Typer(help="List, inspect, export and resume runs.", no_args_is_help=True)
+
+StoreOpt = Annotated[str | None, typer.Option("--store", help="Run store (SQLite file).")]
+RunId = Annotated[str, typer.Argument(help="The run id.")]
+
+
+@runs_app.command("list")
+def list_(
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many runs (newest first).")] = 50,
+) -> None:
+    """Runs in the store, newest first."""
+    runs = list_runs(RunStore(store))[:limit]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "run_id": r.run_id,
+                        "status": r.status,
+                        "workflow": r.workflow,
+                        "created": r.created.isoformat(),
+                        "title": r.title,
+                        "reason": r.reason,
+                    }
+                    for r in runs
+                ]
+            )
+        )
+        return
+    table = Table("run", "status", "workflow", "task", "reason")
+    for r in runs:
+        table.add_row(r.run_id, r.status, r.workflow, (r.title or "")[:50], r.reason or "")
+    console.print(table)
+
+
+@runs_app.command()
+def show(run_id: RunId, store: StoreOpt = None) -> None:
+    """A run's summary and its events in order."""
+    view = show_run(RunStore(store), run_id)
+    r = view.summary
+    console.print(
+        f"[bold]{r.run_id}[/] · {r.workflow} · {r.status} ({r.reason or '-'}) · {r.created:%Y-%m-%d %H:%M}"
+    )
+    console.print(r.title)
+    table = Table("step", "node", "event", "detail")
+    for e in view.events:
+        table.add_row(str(e.step), e.node or "", e.kind, _detail(e.kind, e.payload))
+    console.print(table)
+
+
+def _detail(kind: str, payload: dict[str, Any]) -> str:
+    if kind == "message":
+        tokens = payload.get("tokens", {}).get("total")
+        return f"{payload.get('role')} · {payload.get('model')} · {tokens} tokens"
+    if kind == "edge":
+        return f"→ {payload.get('to')} ({payload.get('reason') or 'fixed'})"
+    text = json.dumps(payload, ensure_ascii=False, default=str)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+@runs_app.command("export")
+def export(run_id: RunId, store: StoreOpt = None) -> None:
+    """The whole run as one JSON document: config, events, checkpoints' result."""
+    typer.echo(json.dumps(export_run(RunStore(store), run_id), ensure_ascii=False, default=str))
+
+
+@runs_app.command("resume")
+def resume_(
+    run_id: RunId,
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Continue a killed or crashed run from its last checkpoint; finished steps are not repeated."""
+    from sparring.cli.solve import print_result
+
+    result = resume(run_id, store=RunStore(store), sandbox=open_sandbox())
+    print_result(result, as_json)

@@ -1,0 +1,162 @@
+"""``sparring solve`` and ``sparring demo``: one function task through a workflow, with live progress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.status import Status
+from rich.syntax import Syntax
+
+from sparring.errors import ConfigError
+from sparring.llm import Budget, Meter, Model
+from sparring.sandbox import Execution, Sandbox, open_sandbox
+from sparring.store import RunStore
+from sparring.tasks import FunctionTask, demo_task, load_task
+from sparring.workflows import Result, RoleModels, TeamConfig, load_team_file, solve
+
+console = Console(highlight=False, emoji=False, stderr=True)
+out = Console(highlight=False, emoji=False)
+
+
+def parse_role_models(items: Sequence[str], default: str) -> dict[str, str]:
+    """``--role coder=openai:gpt-4o-mini`` → {"coder": "openai:gpt-4o-mini"}."""
+    models = {"default": default}
+    for item in items:
+        role, sep, spec = item.partition("=")
+        if not sep or not role or not spec:
+            raise ConfigError(f"--role takes ROLE=MODEL_SPEC, got {item!r}")
+        models[role.strip()] = spec.strip()
+    return models
+
+
+class _Watched:
+    """Wraps the role → model lookup and the sandbox to show which agent is working."""
+
+    def __init__(self, status: Status | None, models: RoleModels, sandbox: Sandbox) -> None:
+        self.status, self.models, self.sandbox = status, models, sandbox
+
+    def model(self, role: str) -> Model:
+        if self.status is not None:
+            self.status.update(f"[bold]{role}[/] is working…")
+        model: Model = self.models(role)
+        return model
+
+    def show(self, text: str) -> None:
+        if self.status is not None:
+            self.status.update(text)
+
+
+class _WatchedSandbox:
+    def __init__(self, inner: Sandbox, watch: _Watched) -> None:
+        self.inner, self.watch = inner, watch
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def run(self, argv: Sequence[str], **kwargs: Any) -> Execution:
+        self.watch.show("[bold]executor[/] is running tests in the sandbox…")
+        return self.inner.run(argv, **kwargs)
+
+    def report(self) -> Any:
+        return self.inner.report()
+
+
+def run_solve(
+    task: FunctionTask,
+    config: TeamConfig,
+    *,
+    store: RunStore,
+    budget: Budget,
+    quiet: bool,
+    wall_clock: float | None = None,
+) -> Result:
+    """Solve with a live status line (which agent is working) unless ``quiet``."""
+    sandbox = open_sandbox()
+    models = RoleModels(config, Meter(budget))
+    if quiet or not console.is_terminal:
+        return solve(
+            task, config, store=store, sandbox=sandbox, budget=budget, wall_clock_s=wall_clock, models=models
+        )
+    with console.status(f"solving {task.title} with {config.workflow}…") as status:
+        watch = _Watched(status, models, sandbox)
+        return solve(
+            task,
+            config,
+            store=store,
+            sandbox=_WatchedSandbox(sandbox, watch),
+            budget=budget,
+            wall_clock_s=wall_clock,
+            models=watch.model,
+        )
+
+
+def print_result(result: Result, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    out.print(Syntax(result.code or "# no code", "python", theme="ansi_dark", line_numbers=False))
+    colour = "green" if result.verdict == "passed" else "red"
+    ev, usage = result.evidence, result.usage
+    lines = [
+        f"verdict [bold {colour}]{result.verdict}[/] · confidence {result.confidence:.2f}"
+        f" · run {result.run_id}",
+        f"evidence: {ev['examples']} spec examples, {len(ev['tests'])} designed tests "
+        f"({len(ev['dropped_tests'])} dropped), {ev['rounds']} round(s), {ev['candidates']} candidate(s)",
+        f"cost: {usage['tokens']} tokens in {usage['calls']} calls, {usage['seconds']:.1f}s",
+    ]
+    if result.verdict != "passed" and ev.get("feedback"):
+        lines.append(f"last failure: {ev['feedback']}")
+    out.print(Panel("\n".join(lines), title=result.workflow, expand=False))
+
+
+Workflow = Annotated[str, typer.Option("--workflow", "-w", help="single, sample@K, reflexion or sop.")]
+ModelSpec = Annotated[str, typer.Option("--model", "-m", help="Model spec for every role without its own.")]
+RoleOpt = Annotated[list[str], typer.Option("--role", help="ROLE=MODEL_SPEC, e.g. coder=openai:gpt-4o-mini.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+StoreOpt = Annotated[str | None, typer.Option("--store", help="Run store (SQLite file).")]
+
+
+def solve_command(
+    task: Annotated[
+        str, typer.Argument(help="The prompt text, or a .py file with a signature and docstring.")
+    ],
+    workflow: Workflow = "sop",
+    model: ModelSpec = "local",
+    role: RoleOpt = [],  # noqa: B006 - typer reads the default
+    team: Annotated[
+        str | None, typer.Option(help="A team file (TOML): settings, models per role, roles.")
+    ] = None,
+    roles: Annotated[list[str], typer.Option("--roles", help="Extra role files or directories.")] = [],  # noqa: B006
+    max_tokens: Annotated[int | None, typer.Option(help="Token budget for the whole run.")] = None,
+    max_calls: Annotated[int | None, typer.Option(help="Model-call budget for the whole run.")] = None,
+    max_dollars: Annotated[float | None, typer.Option(help="Dollar budget for the whole run.")] = None,
+    wall_clock: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    store: StoreOpt = None,
+    as_json: AsJson = False,
+) -> None:
+    """Turn a function task into tested code with a team of agents."""
+    config = TeamConfig(workflow=workflow, models=parse_role_models(role, model), role_dirs=tuple(roles))
+    if team:
+        config = load_team_file(team, config)
+    budget = Budget(max_tokens=max_tokens, max_calls=max_calls, max_dollars=max_dollars)
+    result = run_solve(
+        load_task(task), config, store=RunStore(store), budget=budget, quiet=as_json, wall_clock=wall_clock
+    )
+    print_result(result, as_json)
+    if result.verdict != "passed":
+        raise typer.Exit(1)
+
+
+def demo_command(model: ModelSpec = "local", workflow: Workflow = "sop", store: StoreOpt = None) -> None:
+    """Run the team on a built-in task with the embedded default model."""
+    task = demo_task()
+    out.print(Panel(task.prompt.strip(), title=f"task {task.task_id}", expand=False))
+    config = TeamConfig(workflow=workflow, models={"default": model})
+    result = run_solve(task, config, store=RunStore(store), budget=Budget(), quiet=False)
+    print_result(result, False)

@@ -1,0 +1,275 @@
+"""Built-in workflows by name, team files, and ``solve``: one function task through one workflow.
+
+Each workflow is one file that wires the shared steps into a ``Graph``. A run's config records the
+workflow, team settings and model specs, so ``resume`` can rebuild exactly the same graph.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sparring.errors import ConfigError, SparringError
+from sparring.graph import Graph, RunResult
+from sparring.guards import Limits
+from sparring.llm import Budget, Meter, Model, open_model
+from sparring.roles import load_roles
+from sparring.store import RunStore
+from sparring.tasks import FunctionTask
+from sparring.workflows import reflexion, sample, single, sop
+from sparring.workflows.state import FunctionState, TaskSpec
+from sparring.workflows.steps import Team
+
+Builder = Callable[[Team], Graph[FunctionState]]
+
+WORKFLOWS: dict[str, Builder] = {
+    "single": single.build,
+    "sample": sample.build,
+    "reflexion": reflexion.build,
+    "sop": sop.build,
+}
+
+# Settings each workflow starts from; a team file or options override them.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "single": {"samples": 1},
+    "sample": {"samples": 5},
+    "reflexion": {"samples": 1, "max_rounds": 3},
+    "sop": {"samples": 3, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
+}
+
+_TEAM_FIELDS = {
+    "samples",
+    "temperature",
+    "max_rounds",
+    "test_count",
+    "plan",
+    "review",
+    "review_tests",
+    "seed",
+}
+
+
+def parse_workflow(name: str) -> tuple[str, dict[str, Any]]:
+    """``sample@5`` → ("sample", {"k": 5}); plain names pass through."""
+    base, _, arg = name.partition("@")
+    if base not in WORKFLOWS:
+        raise ConfigError(f"unknown workflow {name!r}; choose from {', '.join(sorted(WORKFLOWS))} (sample@K)")
+    if arg:
+        if base != "sample" or not arg.isdigit() or int(arg) < 1:
+            raise ConfigError(f"bad workflow {name!r}: only sample@K takes a count, K ≥ 1")
+        return base, {"k": int(arg)}
+    return base, {}
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """Everything that defines a team besides the task: settings, model per role, role files."""
+
+    workflow: str = "sop"
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    models: Mapping[str, str] = field(default_factory=lambda: {"default": "local"})
+    role_dirs: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workflow": self.workflow,
+            "settings": dict(self.settings),
+            "models": dict(self.models),
+            "role_dirs": list(self.role_dirs),
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> TeamConfig:
+        return TeamConfig(
+            data["workflow"],
+            data.get("settings", {}),
+            data.get("models", {}),
+            tuple(data.get("role_dirs", ())),
+        )
+
+    def model_spec(self, role: str) -> str:
+        return self.models.get(role) or self.models.get("default") or "local"
+
+
+def load_team_file(path: str | Path, base: TeamConfig) -> TeamConfig:
+    """A team file (TOML): ``[team]`` settings, ``[models]`` role → spec, ``roles = [dirs or files]``."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"team file not found: {file}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"team file {file} is not valid TOML: {exc}") from None
+    unknown = set(data.get("team", {})) - _TEAM_FIELDS - {"k", "workflow"}
+    if unknown:
+        raise ConfigError(f"team file {file}: unknown settings {sorted(unknown)}")
+    team = dict(data.get("team", {}))
+    roles = tuple(str((file.parent / r).resolve()) for r in data.get("roles", ()))
+    return replace(
+        base,
+        workflow=str(team.pop("workflow", base.workflow)),
+        settings={**base.settings, **team},
+        models={**base.models, **data.get("models", {})},
+        role_dirs=base.role_dirs + roles,
+    )
+
+
+def build_graph(config: TeamConfig) -> tuple[Graph[FunctionState], Team]:
+    base, extra = parse_workflow(config.workflow)
+    settings = {**DEFAULTS[base], **extra, **config.settings}
+    team_kwargs = {k: v for k, v in settings.items() if k in _TEAM_FIELDS}
+    other = {k: v for k, v in settings.items() if k not in _TEAM_FIELDS}
+    team = Team(roles=load_roles(config.role_dirs), settings=other, **team_kwargs)
+    return WORKFLOWS[base](team), team
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a solve produces; ``verdict`` is passed, failed or stopped:<reason>."""
+
+    run_id: str
+    workflow: str
+    verdict: str
+    stop_reason: str | None
+    code: str
+    confidence: float
+    evidence: dict[str, Any]
+    usage: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "workflow": self.workflow,
+            "verdict": self.verdict,
+            "stop_reason": self.stop_reason,
+            "code": self.code,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+            "usage": self.usage,
+        }
+
+
+class RoleModels:
+    """Role → Model, sharing one Model (and engine) per spec and one meter per run."""
+
+    def __init__(self, config: TeamConfig, meter: Meter) -> None:
+        self.config, self.meter = config, meter
+        self._by_spec: dict[str, Model] = {}
+
+    def __call__(self, role: str) -> Model:
+        spec = self.config.model_spec(role)
+        if spec not in self._by_spec:
+            self._by_spec[spec] = open_model(spec, meter=self.meter)
+        return self._by_spec[spec]
+
+
+def solve(
+    task: FunctionTask,
+    config: TeamConfig,
+    *,
+    store: RunStore,
+    sandbox: Any,
+    budget: Budget | None = None,
+    wall_clock_s: float | None = None,
+    models: Callable[[str], Model] | None = None,
+) -> Result:
+    """Run ``task`` through the configured workflow and return the result with evidence and cost."""
+    graph, team = build_graph(config)
+    meter = Meter(budget)
+    limits = Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s)
+    started = time.monotonic()
+    run = graph.run(
+        FunctionState(task=TaskSpec.of(task)),
+        store=store,
+        task=task.prompt,
+        config={"team": config.as_dict(), "task_id": task.task_id, "budget": _budget_dict(budget)},
+        limits=limits,
+        models=models or RoleModels(config, meter),
+        sandbox=sandbox,
+    )
+    return to_result(run, config.workflow, store, time.monotonic() - started)
+
+
+def resume(
+    run_id: str, *, store: RunStore, sandbox: Any, models: Callable[[str], Model] | None = None
+) -> Result:
+    """Continue a killed run of a function workflow from its last checkpoint."""
+    record = store.run(run_id)
+    team_data = record.config.get("team")
+    if not team_data:
+        raise SparringError(f"run {run_id} was not started by `sparring solve`; it cannot be resumed here")
+    config = TeamConfig.from_dict(team_data)
+    graph, _ = build_graph(config)
+    budget = Budget(**record.config.get("budget") or {})
+    started = time.monotonic()
+    run = graph.resume(
+        run_id, store=store, models=models or RoleModels(config, Meter(budget)), sandbox=sandbox
+    )
+    return to_result(run, config.workflow, store, time.monotonic() - started)
+
+
+def _budget_dict(budget: Budget | None) -> dict[str, Any]:
+    b = budget or Budget()
+    return {"max_tokens": b.max_tokens, "max_calls": b.max_calls, "max_dollars": b.max_dollars}
+
+
+def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, seconds: float) -> Result:
+    s = run.state
+    stopped = run.reason if run.reason.startswith("stopped:") else None
+    evidence = {
+        "examples": len(s.examples),
+        "tests": [c.as_assert() for c in s.tests],
+        "dropped_tests": [d.model_dump() for d in s.dropped_tests],
+        "rounds": s.round + 1,
+        "candidates": len(s.candidates),
+        "passed_all": s.passed,
+        "accepted_by_review": s.accepted,
+        "feedback": s.feedback,
+    }
+    return Result(
+        run.run_id,
+        workflow,
+        stopped or run.status,
+        stopped,
+        s.code,
+        s.confidence,
+        evidence,
+        usage_of(store, run.run_id, seconds),
+    )
+
+
+def usage_of(store: RunStore, run_id: str, seconds: float) -> dict[str, Any]:
+    """Cost folded from the run's recorded messages (so a resumed run reports its whole cost)."""
+    by_role: dict[str, dict[str, float]] = {}
+    for event in store.events(run_id):
+        if event.kind != "message":
+            continue
+        p = event.payload
+        r = by_role.setdefault(p["role"], {"calls": 0, "tokens": 0, "seconds": 0.0})
+        r["calls"] += 1
+        r["tokens"] += p["tokens"]["total"]
+        r["seconds"] += p["latency"]
+    return {
+        "tokens": int(sum(r["tokens"] for r in by_role.values())),
+        "calls": int(sum(r["calls"] for r in by_role.values())),
+        "seconds": round(seconds, 3),
+        "by_role": {k: {**v, "seconds": round(v["seconds"], 3)} for k, v in sorted(by_role.items())},
+    }
+
+
+__all__ = [
+    "DEFAULTS",
+    "WORKFLOWS",
+    "Result",
+    "Team",
+    "TeamConfig",
+    "build_graph",
+    "load_team_file",
+    "parse_workflow",
+    "resume",
+    "solve",
+]

@@ -1,0 +1,53 @@
+"""``sop``: the hierarchical team. Plan → tests designed and refereed against the spec → code
+(several candidates) → run in the sandbox → select by evidence → review with evidence in hand;
+failures loop back with reflections until tests pass and the reviewer accepts, or a guard stops it."""
+
+from __future__ import annotations
+
+from sparring.graph import END, Graph
+from sparring.workflows import steps
+from sparring.workflows.state import FunctionState
+
+
+def build(team: steps.Team) -> Graph[FunctionState]:
+    def after_run(s: FunctionState) -> tuple[str, str]:
+        if s.passed:
+            return ("review", "tests pass; to review") if team.review else (END, "tests pass")
+        if s.round + 1 >= team.max_rounds:
+            return END, f"still failing after {team.max_rounds} rounds"
+        return "reflect", "tests fail"
+
+    def after_review(s: FunctionState) -> tuple[str, str]:
+        if s.accepted:
+            return END, "reviewer accepts"
+        if s.round + 1 >= team.max_rounds:
+            return END, "reviewer's failing test stands at the round limit"
+        return "reflect", "reviewer demonstrated a bug"
+
+    start = "plan" if team.plan else "examples"
+    return Graph(
+        name="sop",
+        state=FunctionState,
+        start=start,
+        nodes={
+            "plan": steps.plan(team),
+            "examples": steps.read_examples(),
+            "design_tests": steps.design_tests(team),
+            "code": steps.write_code(team),
+            "run": steps.run_tests,
+            "review": steps.review(team),
+            "reflect": steps.reflect(team),
+        },
+        edges={
+            "plan": "examples",
+            "examples": "design_tests",
+            "design_tests": "code",
+            "code": "run",
+            "run": after_run,
+            "review": after_review,
+            "reflect": "code",
+        },
+        watch={"code": lambda s: s.code},
+        rounds=lambda s: s.round,
+        verdict=lambda s: s.passed,
+    )

@@ -1,0 +1,51 @@
+"""The typed state every function-task workflow carries from node to node (and into checkpoints)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from sparring.evidence import Case, Evidence
+from sparring.tasks import FunctionTask
+
+
+class TaskSpec(BaseModel):
+    task_id: str
+    prompt: str
+    entry_point: str
+
+    @staticmethod
+    def of(task: FunctionTask) -> TaskSpec:
+        return TaskSpec(task_id=task.task_id, prompt=task.prompt, entry_point=task.entry_point)
+
+
+class Candidate(BaseModel):
+    code: str
+    author: str = "coder"
+    evidence: Evidence | None = None
+
+
+class DroppedTest(BaseModel):
+    test: str
+    reason: str
+
+
+class FunctionState(BaseModel):
+    """Phase outputs only: dialogue stays inside a node; what crosses phases is recorded here."""
+
+    task: TaskSpec
+    round: int = 0
+    plan: str = ""
+    examples: list[Case] = Field(default_factory=list)  # the spec's own examples
+    tests: list[Case] = Field(default_factory=list)  # designed (and reviewed) tests
+    dropped_tests: list[DroppedTest] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)
+    code: str = ""
+    passed: bool = False  # the chosen code passes every test we trust
+    accepted: bool = False  # the reviewer (or red team) found nothing demonstrable
+    feedback: str = ""
+    reflections: list[str] = Field(default_factory=list)
+    confidence: float = 0.0
+
+    @property
+    def cases(self) -> list[Case]:
+        return self.examples + self.tests

@@ -1,0 +1,309 @@
+"""The named steps function-task workflows are built from: agent steps and tool steps.
+
+Each factory takes the ``Team`` (roles and settings, all data) and returns a node
+``(state, ctx) -> update``. Workflows differ only in which steps they wire together and how.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from sparring.errors import ModelError
+from sparring.evidence import Case, Evidence, cases_from_asserts, cases_from_prompt, run_cases
+from sparring.extract import solution_from_reply
+from sparring.graph import RunContext
+from sparring.roles import Role
+from sparring.workflows.state import Candidate, DroppedTest, FunctionState
+
+Step = Callable[[FunctionState, RunContext], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Team:
+    """Who plays which role and how hard they try; a team file sets these."""
+
+    roles: Mapping[str, Role]
+    samples: int = 1  # candidates per coding round
+    temperature: float = 0.8  # for every candidate after the first (the first is greedy)
+    max_rounds: int = 3
+    test_count: int = 6
+    plan: bool = False
+    review: bool = False
+    review_tests: bool = False
+    seed: int = 0
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def role(self, name: str) -> Role:
+        return self.roles[name]
+
+
+def _ask(
+    ctx: RunContext,
+    role: Role,
+    *,
+    temperature: float | None = None,
+    seed: int | None = None,
+    schema: type[BaseModel] | None = None,
+    **variables: Any,
+) -> Any:
+    return ctx.complete(
+        role.name,
+        role.messages(**variables),
+        schema=schema,
+        temperature=role.temperature if temperature is None else temperature,
+        max_tokens=role.max_tokens,
+        seed=seed,
+    )
+
+
+def read_examples() -> Step:
+    """Tool step: the spec's own examples become the first, trusted test cases."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        examples = cases_from_prompt(s.task.prompt, s.task.entry_point)
+        ctx.record("tool", {"tool": "examples", "count": len(examples)})
+        return {"examples": examples}
+
+    return step
+
+
+def plan(team: Team) -> Step:
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        reply = _ask(ctx, team.role("planner"), task=s.task)
+        return {"plan": reply.text.strip()}
+
+    return step
+
+
+def design_tests(team: Team) -> Step:
+    """The test designer writes asserts from the spec; the mechanical referee drops the ones that
+    contradict the spec's own examples, and (optionally) the test reviewer judges the rest."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        reply = _ask(ctx, team.role("test_designer"), task=s.task, count=team.test_count)
+        proposed = cases_from_asserts(reply.text, s.task.entry_point)
+        kept, dropped = referee(proposed, s.examples)
+        if team.review_tests and kept:
+            kept, more = review_tests(team, s, ctx, kept)
+            dropped += more
+        ctx.record(
+            "tests.designed",
+            {"kept": [c.as_assert() for c in kept], "dropped": [d.model_dump() for d in dropped]},
+        )
+        return {"tests": kept, "dropped_tests": s.dropped_tests + dropped}
+
+    return step
+
+
+def referee(proposed: list[Case], examples: list[Case]) -> tuple[list[Case], list[DroppedTest]]:
+    """Drop tests that restate a spec example with a different expected value, or repeat one."""
+    spec = {_norm(e.call): _norm(e.expected or "") for e in examples}
+    kept: list[Case] = []
+    dropped: list[DroppedTest] = []
+    for case in proposed:
+        key = _norm(case.call)
+        if key in spec and spec[key] != _norm(case.expected or ""):
+            dropped.append(
+                DroppedTest(test=case.as_assert(), reason="contradicts the specification's example")
+            )
+        elif key in spec:
+            continue  # the spec already has this example
+        else:
+            kept.append(case)
+    return kept, dropped
+
+
+def _norm(src: str) -> str:
+    return re.sub(r"\s+", "", src).replace('"', "'")
+
+
+class _TestVerdict(BaseModel):
+    index: int
+    correct: bool
+    reason: str = ""
+
+
+class _TestReview(BaseModel):
+    verdicts: list[_TestVerdict]
+
+
+def review_tests(
+    team: Team, s: FunctionState, ctx: RunContext, cases: list[Case]
+) -> tuple[list[Case], list[DroppedTest]]:
+    try:
+        reply = _ask(
+            ctx,
+            team.role("test_reviewer"),
+            schema=_TestReview,
+            task=s.task,
+            tests=[c.as_assert() for c in cases],
+        )
+    except ModelError as exc:  # a reviewer that cannot answer keeps every test
+        ctx.record("tests.review_failed", {"error": str(exc)})
+        return cases, []
+    wrong = {v.index: v.reason for v in reply.parsed.verdicts if not v.correct}
+    kept = [c for i, c in enumerate(cases, 1) if i not in wrong]
+    dropped = [
+        DroppedTest(test=c.as_assert(), reason=f"test reviewer: {wrong[i]}")
+        for i, c in enumerate(cases, 1)
+        if i in wrong
+    ]
+    return kept, dropped
+
+
+def write_code(team: Team, samples: int | None = None) -> Step:
+    """The coder writes ``samples`` candidates in parallel (first greedy, the rest sampled with seeds),
+    from the spec, the plan, and — in a repair round — the failing evidence and reflections."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        role = team.role("coder")
+        n = samples or team.samples
+        repairing = bool(s.feedback and s.code)
+        variables: dict[str, Any] = {
+            "task": s.task,
+            "plan": s.plan,
+            "lessons": [],
+            "previous": s.code if repairing else "",
+            "feedback": s.feedback if repairing else "",
+            "reflections": s.reflections[-2:],
+        }
+
+        def one(i: int) -> Candidate:
+            greedy = i == 0 and not repairing
+            temp = role.temperature if greedy else team.temperature
+            seed = team.seed * 1000 + s.round * 100 + i
+            reply = _ask(ctx, role, temperature=temp, seed=seed, **variables)
+            return Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, reply.text))
+
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            candidates = list(pool.map(one, range(n)))
+        return {"candidates": candidates, "code": candidates[0].code}
+
+    return step
+
+
+def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+    """Tool step: every candidate against every case, in the sandbox; the best one becomes ``code``."""
+
+    def probe(c: Candidate) -> Candidate:
+        return Candidate(code=c.code, author=c.author, evidence=run_cases(ctx.sandbox, c.code, s.cases))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        candidates = list(pool.map(probe, s.candidates))
+    for i, c in enumerate(candidates):
+        ev = c.evidence or Evidence()
+        ctx.record(
+            "tool",
+            {
+                "tool": "tests",
+                "candidate": i,
+                "verdict": ev.verdict,
+                "load_error": ev.load_error,
+                "passed": ev.count_passed(),
+                "failed": len(ev.failures),
+                "cases": len(s.cases),
+            },
+        )
+    best, confidence = select(candidates)
+    ev = best.evidence or Evidence()
+    return {
+        "candidates": candidates,
+        "code": best.code,
+        "passed": ev.passes(),
+        "confidence": confidence,
+        "feedback": describe_failure(ev),
+    }
+
+
+def select(candidates: list[Candidate]) -> tuple[Candidate, float]:
+    """Executed evidence first: candidates passing the spec's examples, then the most generated tests,
+    then the largest cluster of identical behaviour (a vote over behaviours, not spellings)."""
+    clusters: dict[tuple[str, ...], list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        clusters[(c.evidence or Evidence()).behaviour()].append(c)
+
+    def score(c: Candidate) -> tuple[int, int, int]:
+        ev = c.evidence or Evidence()
+        return (int(ev.passes("prompt")), ev.count_passed(), len(clusters[ev.behaviour()]))
+
+    best = max(candidates, key=score)
+    agreeing = len(clusters[(best.evidence or Evidence()).behaviour()])
+    ev = best.evidence or Evidence()
+    confidence = 0.5 * ev.passes("prompt") + 0.3 * ev.passes() + 0.2 * agreeing / len(candidates)
+    return best, round(confidence, 3)
+
+
+def describe_failure(ev: Evidence, limit: int = 3) -> str:
+    if ev.load_error:
+        return f"The code does not run: {ev.load_error}"
+    lines = []
+    for o in ev.failures[:limit]:
+        got = o.error or f"got {o.output}"
+        lines.append(f"`{o.case.as_assert()}` fails: {got}")
+    return "\n".join(lines)
+
+
+def reflect(team: Team) -> Step:
+    """Verbal reflection on the concrete failure, kept as episodic memory for the next attempt."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        reply = _ask(ctx, team.role("reflector"), task=s.task, code=s.code, feedback=s.feedback)
+        return {"reflections": [*s.reflections, reply.text.strip()], "round": s.round + 1}
+
+    return step
+
+
+def next_round(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+    """Repair without a reflection: just count the round (the feedback itself goes to the coder)."""
+    return {"round": s.round + 1}
+
+
+class _Review(BaseModel):
+    accept: bool
+    confidence: float = 0.5
+    issue: str = ""
+    failing_test: str = ""
+
+
+def review(team: Team) -> Step:
+    """The reviewer sees the code and the evidence. A rejection counts only when its failing test is
+    valid per the spec (the referee) and really fails when executed: evidence outranks opinion."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        evidence = f"{len(s.cases)} tests ran; all passed." if s.passed else s.feedback
+        try:
+            reply = _ask(
+                ctx, team.role("reviewer"), schema=_Review, task=s.task, code=s.code, evidence=evidence
+            )
+        except ModelError as exc:
+            ctx.record("review", {"accept": True, "reason": f"reviewer gave no usable answer: {exc}"})
+            return {"accepted": True}
+        verdict: _Review = reply.parsed
+        attack = cases_from_asserts(verdict.failing_test, s.task.entry_point, origin="reviewer")
+        attack, dropped = referee(attack, s.examples)
+        if verdict.accept or not attack:
+            ctx.record("review", {"accept": True, "claimed": verdict.model_dump(), "dropped": len(dropped)})
+            return {"accepted": True}
+        ev = run_cases(ctx.sandbox, s.code, attack)
+        if ev.passes():
+            ctx.record(
+                "review",
+                {"accept": True, "reason": "the reviewer's test passes", "test": attack[0].as_assert()},
+            )
+            return {"accepted": True}
+        ctx.record("review", {"accept": False, "issue": verdict.issue, "test": attack[0].as_assert()})
+        return {
+            "accepted": False,
+            "passed": False,
+            "tests": s.tests + attack,
+            "feedback": describe_failure(ev),
+        }
+
+    return step

@@ -1,0 +1,71 @@
+"""Code extraction and test-case parsing from free-form model replies."""
+
+from __future__ import annotations
+
+from sparring.evidence import cases_from_asserts, cases_from_prompt
+from sparring.extract import solution_from_reply
+
+PROMPT = '''from typing import List
+
+
+def helper(x):
+    return x
+
+
+def total(xs: List[int]) -> int:
+    """Sum the list.
+    >>> total([1, 2])
+    3
+    >>> total([])
+    0
+    """
+'''
+
+
+def test_takes_the_fenced_block_that_defines_the_function_and_keeps_the_prompt_header() -> None:
+    reply = "Sure!\n```python\ndef other():\n    pass\n```\nand\n"
+    reply += "```python\ndef total(xs):\n    return sum(xs)\n```\n"
+    code = solution_from_reply(PROMPT, "total", reply)
+    assert "def total(xs):\n    return sum(xs)" in code
+    assert code.startswith("from typing import List") and "def helper" in code
+    assert "def other" not in code
+
+
+def test_drops_demo_calls_and_main_blocks() -> None:
+    reply = "```python\ndef total(xs):\n    return sum(xs)\n\nprint(total([1]))\nassert total([]) == 0\n"
+    reply += "if __name__ == '__main__':\n    total([2])\n```"
+    code = solution_from_reply(PROMPT, "total", reply)
+    assert "print(" not in code and "__main__" not in code and "assert" not in code
+    compile(code, "solution.py", "exec")
+
+
+def test_a_bare_body_is_grafted_onto_the_signature() -> None:
+    code = solution_from_reply(PROMPT, "total", "    return sum(xs)\n")
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    assert namespace["total"]([1, 2, 3]) == 6  # type: ignore[operator]
+
+
+def test_unlabelled_and_unterminated_fences() -> None:
+    code = solution_from_reply(PROMPT, "total", "```\ndef total(xs):\n    return 0\n")
+    assert "return 0" in code
+
+
+def test_examples_from_the_prompt_become_trusted_cases() -> None:
+    cases = cases_from_prompt(PROMPT, "total")
+    assert [(c.call, c.expected, c.origin) for c in cases] == [
+        ("total([1, 2])", "3", "prompt"),
+        ("total([])", "0", "prompt"),
+    ]
+
+
+def test_arrow_style_examples() -> None:
+    prompt = 'def f(x):\n    """\n    f(2) ==> 4\n    f(3) ➞ 9\n    """\n'
+    assert [(c.call, c.expected) for c in cases_from_prompt(prompt, "f")] == [("f(2)", "4"), ("f(3)", "9")]
+
+
+def test_generated_asserts_are_parsed_and_junk_ignored() -> None:
+    text = "```python\nassert total([1]) == 1\nassert 2 == total([2])\nassert total([1]) == 1\nprint('x')\n"
+    text += "assert other(1) == 2\nassert total([3]) > 0\nassert total(\n```"
+    cases = cases_from_asserts(text, "total")
+    assert [(c.call, c.expected) for c in cases] == [("total([1])", "1"), ("total([2])", "2")]

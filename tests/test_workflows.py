@@ -1,0 +1,184 @@
+"""Every function workflow end to end, deterministic: scripted model, real sandbox, real run store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sparring.llm import Budget, Meter, Model, Request, ScriptedBackend
+from sparring.sandbox import open_sandbox
+from sparring.store import RunStore
+from sparring.tasks import demo_task, task_from_source
+from sparring.workflows import Result, TeamConfig, resume, solve
+
+GOOD = """```python
+def merge_intervals(intervals):
+    out = []
+    for s, e in sorted(intervals):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return out
+```"""
+BAD = "```python\ndef merge_intervals(intervals):\n    return sorted(intervals)\n```"
+TESTS = (
+    "```python\nassert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]\n"
+    "assert merge_intervals([[1, 4], [4, 5]]) == [[1, 4], [4, 5]]\n```"
+)
+
+
+def team_script(request: Request) -> str:
+    """A team whose coder is wrong until it is shown the failing evidence."""
+    system, last = request.messages[0].content, request.messages[-1].content
+    if "tester" in system:
+        return TESTS
+    if "debugging" in system:
+        return "Overlapping intervals are never merged; merge when the next start is within the last end."
+    if "reviewer" in system:
+        return '{"accept": true, "confidence": 0.9, "issue": "", "failing_test": ""}'
+    return GOOD if "earlier attempt is wrong" in last else BAD
+
+
+def run(
+    workflow: str,
+    script: Callable[[Request], str] = team_script,
+    store: RunStore | None = None,
+    **settings: object,
+) -> Result:
+    model = Model(ScriptedBackend(script))
+    config = TeamConfig(workflow=workflow, settings=settings)
+    return solve(
+        demo_task(),
+        config,
+        store=store or RunStore(":memory:"),
+        sandbox=open_sandbox(),
+        models=lambda role: model,
+    )
+
+
+def test_single_is_one_call_and_reports_failing_examples() -> None:
+    result = run("single")
+    assert result.verdict == "failed" and result.usage["calls"] == 1
+    assert "merge_intervals([[1, 3]" in result.evidence["feedback"]
+
+
+def test_reflexion_repairs_from_evidence_and_reflection() -> None:
+    result = run("reflexion")
+    assert result.verdict == "passed"
+    assert (
+        result.usage["by_role"]["reflector"]["calls"] == 1 and result.usage["by_role"]["coder"]["calls"] == 2
+    )
+    assert "out.append" in result.code
+
+
+def test_sop_referees_tests_against_the_spec_then_repairs() -> None:
+    result = run("sop", samples=1)
+    assert result.verdict == "passed"
+    dropped = result.evidence["dropped_tests"]
+    # the designed test that contradicts the docstring's own example is dropped, the other kept
+    assert [d["test"] for d in dropped] == ["assert merge_intervals([[1, 4], [4, 5]]) == [[1, 4], [4, 5]]"]
+    assert result.evidence["tests"] == ["assert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]"]
+    assert set(result.usage["by_role"]) == {"test_designer", "coder", "reflector"}
+
+
+def test_sop_review_with_a_demonstrated_bug_forces_a_fix() -> None:
+    calls: list[str] = []
+
+    def script(request: Request) -> str:
+        system, last = request.messages[0].content, request.messages[-1].content
+        calls.append(system[:20])
+        if "tester" in system:  # tests that the unsorted version passes: only the reviewer can catch it
+            return "```python\nassert merge_intervals([[1, 2], [3, 4]]) == [[1, 2], [3, 4]]\n```"
+        if "reviewer" in system and "sorted(" not in last:
+            # a real bug: the code mutates nothing but never sorts; the test proves it
+            return (
+                '{"accept": false, "confidence": 0.8, "issue": "unsorted input", '
+                '"failing_test": "assert merge_intervals([[8, 9], [1, 2]]) == [[1, 2], [8, 9]]"}'
+            )
+        if "coder" in system or "expert Python" in system:
+            if "earlier attempt is wrong" in last:
+                return GOOD
+            return (
+                "```python\ndef merge_intervals(intervals):\n    out = []\n    for s, e in intervals:\n"
+                "        if out and s <= out[-1][1]:\n            out[-1][1] = max(out[-1][1], e)\n"
+                "        else:\n            out.append([s, e])\n    return out\n```"
+            )
+        return team_script(request)
+
+    result = run("sop", script, samples=1, review=True)
+    assert result.verdict == "passed" and "sorted(" in result.code
+    assert "assert merge_intervals([[8, 9], [1, 2]]) == [[1, 2], [8, 9]]" in result.evidence["tests"]
+
+
+def test_a_wrong_review_claim_is_overruled_by_execution() -> None:
+    def script(request: Request) -> str:
+        if "reviewer" in request.messages[0].content:
+            return (
+                '{"accept": false, "confidence": 0.9, "issue": "?", '
+                '"failing_test": "assert merge_intervals([[1, 2]]) == [[1, 2]]"}'
+            )
+        return GOOD if "expert Python" in request.messages[0].content else team_script(request)
+
+    result = run("sop", script, samples=1, review=True)
+    assert result.verdict == "passed" and result.evidence["accepted_by_review"]
+
+
+def test_sample_at_k_selects_the_candidate_that_passes_the_examples() -> None:
+    replies = iter([BAD, GOOD, BAD])
+    result = run("sample@3", lambda _r: next(replies))
+    assert result.verdict == "passed" and result.usage["calls"] == 3 and "out.append" in result.code
+
+
+def test_sop_that_keeps_writing_the_same_code_is_stopped_with_a_reason() -> None:
+    result = run(
+        "sop", lambda r: TESTS if "tester" in r.messages[0].content else BAD, samples=1, max_rounds=5
+    )
+    assert result.verdict == "stopped:no_progress" and result.stop_reason == "stopped:no_progress"
+
+
+def test_oscillating_repairs_are_stopped() -> None:
+    other = BAD.replace("sorted(intervals)", "list(reversed(intervals))")
+    turn = iter([BAD, other, BAD, other, BAD, other])
+
+    def script(request: Request) -> str:
+        system = request.messages[0].content
+        if "tester" in system or "debugging" in system:
+            return team_script(request)
+        return next(turn)
+
+    result = run("sop", script, samples=1, max_rounds=6)
+    assert result.verdict == "stopped:oscillation"
+
+
+def test_budget_stop_is_named(tmp_path: Path) -> None:
+    model = Model(ScriptedBackend(team_script), meter=Meter(Budget(max_calls=2)))
+    config = TeamConfig(workflow="sop", settings={"samples": 1})
+    result = solve(
+        demo_task(), config, store=RunStore(":memory:"), sandbox=open_sandbox(), models=lambda r: model
+    )
+    assert result.verdict == "stopped:budget:calls"
+
+
+def test_a_run_is_resumable_from_the_store(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.db")
+    first = run("reflexion", store=store)
+    again = resume(
+        first.run_id, store=store, sandbox=open_sandbox(), models=lambda role: Model(ScriptedBackend([]))
+    )
+    assert again.verdict == first.verdict == "passed" and again.code == first.code
+
+
+def test_task_from_a_bare_signature() -> None:
+    task = task_from_source('def add(a, b):\n    """Add two numbers.\n    >>> add(1, 2)\n    3\n    """\n')
+    assert task.entry_point == "add"
+
+
+@pytest.mark.parametrize("bad", ["no function here", "def broken(:\n"])
+def test_bad_tasks_are_clear_errors(bad: str) -> None:
+    from sparring.errors import TaskError
+
+    with pytest.raises(TaskError):
+        task_from_source(bad)
