@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from sparring import __version__
+from sparring.cli.bench import bench_command
 from sparring.cli.models import models_app
 from sparring.cli.runs import runs_app
 from sparring.cli.sandbox import sandbox_command
@@ -29,6 +30,7 @@ app.add_typer(runs_app, name="runs")
 app.command("solve")(solve_command)
 app.command("demo")(demo_command)
 app.command("sandbox")(sandbox_command)
+app.command("bench")(bench_command)
 
 ModelOpt = Annotated[
     str,

@@ -1,0 +1,120 @@
+"""``sparring bench``: workflows side by side on a dataset, scored once on hidden tests."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sparring.bench import oracle, run_benchmark
+from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
+from sparring.llm import Budget
+from sparring.sandbox import Sandbox, open_sandbox
+from sparring.store import RunStore
+from sparring.tasks import FunctionTask
+from sparring.workflows import Result, TeamConfig, load_team_file, parse_workflow, solve
+
+console = Console(highlight=False, emoji=False, stderr=True)
+
+
+@dataclass
+class TeamSolver:
+    """Solves one benchmark task with one workflow. Runs use the team's seed 0 (greedy first
+    candidate, as published single-call figures are measured); ``sampled`` solvers (the oracle)
+    turn the benchmark seed into a positive team seed, so every call samples."""
+
+    config: TeamConfig
+    store: RunStore
+    sandbox: Sandbox
+    budget: Budget
+    sampled: bool = False
+
+    def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> Result:
+        settings = dict(self.config.settings)
+        settings["seed"] = seed + 1 if self.sampled else settings.get("seed", 0)
+        config = TeamConfig(workflow, settings, self.config.models, self.config.role_dirs)
+        return solve(task, config, store=self.store, sandbox=self.sandbox, budget=self.budget)
+
+
+def bench_command(
+    dataset: Annotated[str, typer.Argument(help="humaneval, or a path to an EvalPlus-format .jsonl(.gz).")],
+    workflow: Annotated[
+        list[str], typer.Option("--workflow", "-w", help="Repeat to compare workflows.")
+    ] = [],  # noqa: B006
+    model: ModelSpec = "local",
+    role: RoleOpt = [],  # noqa: B006
+    team: Annotated[str | None, typer.Option(help="A team file (TOML) for every workflow.")] = None,
+    limit: Annotated[int | None, typer.Option(help="The first N tasks.")] = None,
+    sample: Annotated[int | None, typer.Option(help="A seeded random sample of N tasks.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    workers: Annotated[int, typer.Option(help="Tasks solved at once.")] = 1,
+    export: Annotated[str | None, typer.Option(help="Write one JSON line per task and workflow.")] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue an interrupted benchmark (its results file).")
+    ] = None,
+    out: Annotated[str | None, typer.Option(help="Directory for results, reports and the plot.")] = None,
+    baseline: Annotated[
+        bool, typer.Option(help="Add the equal-budget sample@K baseline for each team.")
+    ] = True,
+    oracle_k: Annotated[
+        int | None, typer.Option("--oracle", help="Also report the any-of-K-samples ceiling.")
+    ] = None,
+    task_tokens: Annotated[int | None, typer.Option(help="Token budget per task and workflow.")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="Run store (SQLite file).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Benchmark workflows on hidden tests: pass@1 base/plus, tokens, calls and time per task."""
+    workflows = workflow or ["single", "sop"]
+    for name in workflows:
+        parse_workflow(name)
+    config = TeamConfig(workflow=workflows[0], models=parse_role_models(role, model))
+    if team:
+        config = load_team_file(team, config)
+    solver = TeamSolver(config, RunStore(store), open_sandbox(), Budget(max_tokens=task_tokens))
+    common: dict[str, Any] = {
+        "limit": limit,
+        "sample": sample,
+        "seed": seed,
+        "workers": workers,
+        "console": console,
+        "sandbox": solver.sandbox,
+    }
+    summary = run_benchmark(dataset, workflows, solver, export=export, resume=resume, out_dir=out, **common)
+    if baseline:
+        extra = _baselines(summary.to_json(), workflows)
+        if extra:
+            console.print(f"equal-budget baselines: {', '.join(extra)}")
+            results = Path(summary.files["results"])
+            summary = run_benchmark(
+                dataset, workflows + extra, solver, export=export, resume=results, **common
+            )
+    report: dict[str, Any] = {"summary": summary.to_json()}
+    if oracle_k:
+        sampled = TeamSolver(config, solver.store, solver.sandbox, solver.budget, sampled=True)
+        report["oracle"] = oracle(dataset, sampled, oracle_k, **common).to_json()
+        console.print(f"oracle ceiling (any of {oracle_k} samples passes): {report['oracle']['rate']:.1%}")
+    if as_json:  # the table was already shown on stderr while it ran
+        typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+def _baselines(summary: dict[str, Any], workflows: list[str]) -> list[str]:
+    """``sample@K`` with K the team's mean model calls per task, for every team workflow."""
+    per_workflow = summary.get("workflows", summary)
+    extra: list[str] = []
+    for name in workflows:
+        if name == "single" or name.startswith("sample"):
+            continue
+        stats = per_workflow.get(name, {})
+        n = stats.get("n") or 0
+        if not n:
+            continue
+        k = max(2, math.ceil(stats.get("calls", 0) / n))
+        candidate = f"sample@{k}"
+        if candidate not in workflows and candidate not in extra:
+            extra.append(candidate)
+    return extra
