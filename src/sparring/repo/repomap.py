@@ -1,0 +1,151 @@
+"""A repository map: the definitions that matter most, ranked by how connected they are, in a budget.
+
+As Aider does with tree-sitter, but with Python's ``ast`` (the repositories here are Python): every
+module's top-level classes, functions and methods are definitions; a name used in one file and
+defined in another is a reference edge between them. Files are ranked by PageRank over those edges,
+personalised towards files and identifiers the issue mentions; definitions inside a file by how
+often other files refer to them. The map lists files in rank order with their definitions' signature
+lines until the token budget (4 characters a token) is spent.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    file: str
+    line: int
+    kind: str  # "class", "def", "method"
+    signature: str
+
+
+@dataclass
+class RepoIndex:
+    """Definitions per file and which names each file uses (the raw material of the map)."""
+
+    definitions: dict[str, list[Symbol]] = field(default_factory=dict)
+    uses: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def defined_in(self) -> dict[str, set[str]]:
+        where: dict[str, set[str]] = defaultdict(set)
+        for file, symbols in self.definitions.items():
+            for s in symbols:
+                where[s.name].add(file)
+        return where
+
+
+def index_repo(root: Path, files: Iterable[str]) -> RepoIndex:
+    """Parse every Python file; files that do not parse are skipped (they still show in code search)."""
+    index = RepoIndex()
+    for name in files:
+        if not name.endswith(".py"):
+            continue
+        try:
+            source = (root / name).read_text(encoding="utf-8", errors="replace")
+            tree = ast.parse(source)
+        except (OSError, SyntaxError, ValueError):
+            continue
+        lines = source.splitlines()
+        index.definitions[name] = list(_definitions(tree, name, lines))
+        index.uses[name] = Counter(_names_used(tree))
+    return index
+
+
+def _definitions(tree: ast.Module, file: str, lines: list[str]) -> Iterable[Symbol]:
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            yield Symbol(node.name, file, node.lineno, "class", _sig(lines, node.lineno))
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    yield Symbol(item.name, file, item.lineno, "method", _sig(lines, item.lineno))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield Symbol(node.name, file, node.lineno, "def", _sig(lines, node.lineno))
+
+
+def _sig(lines: list[str], lineno: int) -> str:
+    return lines[lineno - 1].rstrip() if 0 < lineno <= len(lines) else ""
+
+
+def _names_used(tree: ast.Module) -> Iterable[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.attr
+        elif isinstance(node, ast.alias):
+            yield node.name.rsplit(".", 1)[-1]
+
+
+def rank_files(index: RepoIndex, mentioned: Iterable[str] = ()) -> dict[str, float]:
+    """PageRank over "file A uses a name file B defines" edges, personalised towards ``mentioned``
+    (file paths or identifiers named in the issue)."""
+    files, mentioned = sorted(index.definitions), set(mentioned)
+    if not files:
+        return {}
+    where = index.defined_in()
+    edges: dict[str, Counter[str]] = {f: Counter() for f in files}
+    for src, used in index.uses.items():
+        for name, n in used.items():
+            for dst in where.get(name, ()):
+                if dst != src:
+                    edges[src][dst] += n
+    boost = {f for f in files if f in mentioned or any(s.name in mentioned for s in index.definitions[f])}
+    personal = {f: (10.0 if f in boost else 1.0) for f in files}
+    total = sum(personal.values())
+    personal = {f: v / total for f, v in personal.items()}
+    rank = dict(personal)
+    for _ in range(30):
+        nxt = {f: 0.15 * personal[f] for f in files}
+        for src in files:
+            out = sum(edges[src].values())
+            if not out:
+                for f in files:
+                    nxt[f] += 0.85 * rank[src] * personal[f]
+                continue
+            for dst, w in edges[src].items():
+                nxt[dst] += 0.85 * rank[src] * w / out
+        rank = nxt
+    return rank
+
+
+def identifiers(text: str) -> set[str]:
+    """Words in free text that look like code: paths, snake_case, CamelCase, dotted names."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_./]*", text))
+    out = set()
+    for w in words:
+        w = w.strip("./")
+        if "_" in w or "/" in w or "." in w or any(c.isupper() for c in w[1:]):
+            out.add(w)
+            out.update(p for p in re.split(r"[./]", w) if p)
+    return out
+
+
+def repo_map(index: RepoIndex, *, mentioned: Iterable[str] = (), budget: int = 1024) -> str:
+    """The map text: files by rank, each with its definitions (most referenced first), within ``budget``
+    tokens."""
+    ranks = rank_files(index, mentioned)
+    refs: Counter[str] = Counter()
+    for used in index.uses.values():
+        refs.update(used)
+    parts: list[str] = []
+    spent = 0
+    for file in sorted(ranks, key=lambda f: (-ranks[f], f)):
+        symbols = sorted(index.definitions[file], key=lambda s: s.line)
+        block = "\n".join([f"{file}:"] + [f"  {s.line:>4}│{s.signature}" for s in symbols])
+        cost = len(block) // 4 + 1
+        if spent + cost > budget:
+            if spent + len(file) // 4 + 1 <= budget:
+                parts.append(f"{file}: …")
+                spent += len(file) // 4 + 1
+            continue
+        parts.append(block)
+        spent += cost
+    return "\n".join(parts)

@@ -1,0 +1,164 @@
+"""``repo``: an issue in a real repository, fixed test-first in an isolated worktree.
+
+baseline (existing tests at the base commit) → retrieve (repo map, search, callers) → reproduce
+(a test that must fail at the base) → edit (strict edits; repaired when they do not apply; refused
+when they weaken a test) → check (reproduction + existing tests in the sandbox) → edit ... until the
+reproduction passes and nothing that passed before fails, or a cap stops it. The patch is the diff
+of the worktree against the base commit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sparring.graph import END, Graph
+from sparring.guards import Limits
+from sparring.llm import Budget, Meter, Model
+from sparring.repo.steps import RepoState, RepoTeam, baseline, check, edit, reproduce, retrieve
+from sparring.roles import load_roles
+from sparring.store import RunStore
+from sparring.workflows import RoleModels, TeamConfig, usage_of
+from sparring.workspace import worktree
+
+_SETTINGS = {"max_rounds", "edit_repairs", "repro_attempts", "map_tokens", "file_chars"}
+
+
+def build(team: RepoTeam) -> Graph[RepoState]:
+    def after_reproduce(s: RepoState) -> tuple[str, str]:
+        if s.reproduced:
+            return "edit", "the test fails at the base commit"
+        if s.repro_attempts < team.repro_attempts:
+            return "reproduce", "the test does not reproduce the issue"
+        return END, "could not reproduce the issue"
+
+    def after_edit(s: RepoState) -> tuple[str, str]:
+        if s.applied:
+            return "check", "edits applied"
+        if s.edit_attempts <= team.edit_repairs:
+            return "edit", "edits refused or not applicable; repair"
+        return END, "edits never applied"
+
+    def after_check(s: RepoState) -> tuple[str, str]:
+        if s.passed:
+            return END, "reproduction passes and no test broke"
+        if s.round < team.max_rounds:
+            return "edit", "tests do not accept the change"
+        return END, f"tests still reject the change after {team.max_rounds} rounds"
+
+    return Graph(
+        name="repo",
+        state=RepoState,
+        start="baseline",
+        nodes={
+            "baseline": baseline,
+            "retrieve": retrieve(team),
+            "reproduce": reproduce(team),
+            "edit": edit(team),
+            "check": check,
+        },
+        edges={
+            "baseline": "retrieve",
+            "retrieve": "reproduce",
+            "reproduce": after_reproduce,
+            "edit": after_edit,
+            "check": after_check,
+        },
+        watch={"edit": lambda s: s.last_reply},
+        rounds=lambda s: s.round,
+        verdict=lambda s: s.passed,
+    )
+
+
+@dataclass(frozen=True)
+class RepoResult:
+    """What a repository solve produces; ``patch`` applies with ``git apply`` at ``base``."""
+
+    run_id: str
+    verdict: str
+    stop_reason: str | None
+    patch: str
+    files_changed: list[str]
+    base: str
+    evidence: dict[str, Any]
+    usage: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "workflow": "repo",
+            "verdict": self.verdict,
+            "stop_reason": self.stop_reason,
+            "patch": self.patch,
+            "files_changed": self.files_changed,
+            "base": self.base,
+            "evidence": self.evidence,
+            "usage": self.usage,
+        }
+
+
+def team_of(config: TeamConfig) -> RepoTeam:
+    settings = {k: v for k, v in config.settings.items() if k in _SETTINGS}
+    return RepoTeam(roles=load_roles(config.role_dirs), **settings)
+
+
+def solve_repo(
+    repo: str | Path,
+    issue: str,
+    config: TeamConfig,
+    *,
+    store: RunStore,
+    sandbox: Any,
+    base: str = "HEAD",
+    test_cmd: str | None = None,
+    budget: Budget | None = None,
+    wall_clock_s: float | None = None,
+    models: Callable[[str], Model] | None = None,
+) -> RepoResult:
+    """Fix ``issue`` in the repository at ``repo`` (at ``base``) in a throwaway worktree."""
+    team = team_of(config)
+    started = time.monotonic()
+    with worktree(repo, base) as wt:
+        state = RepoState(
+            repo=str(wt.repo), worktree=str(wt.path), base=wt.base, issue=issue, test_cmd=test_cmd or ""
+        )
+        run = build(team).run(
+            state,
+            store=store,
+            task=issue,
+            config={
+                "team": config.as_dict(),
+                "repo": str(wt.repo),
+                "base": wt.base,
+                "test_cmd": test_cmd or "",
+            },
+            limits=Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s),
+            models=models or RoleModels(config, Meter(budget)),
+            sandbox=sandbox,
+        )
+        s = run.state
+        patch = wt.diff(s.touched) if s.touched else ""
+        changed = wt.changed_files(s.touched)
+    stopped = run.reason if run.reason.startswith("stopped:") else None
+    evidence = {
+        "reproduced": s.reproduced,
+        "repro_test": s.repro_path if s.reproduced else "",
+        "baseline": {"tests": len(s.baseline), "passed": sum(o == "passed" for o in s.baseline.values())},
+        "broken": s.broken,
+        "rounds": s.round + 1,
+        "files": s.files,
+        "feedback": s.feedback,
+    }
+    return RepoResult(
+        run.run_id,
+        stopped or run.status,
+        stopped,
+        patch,
+        changed,
+        s.base,
+        evidence,
+        usage_of(store, run.run_id, time.monotonic() - started),
+    )
