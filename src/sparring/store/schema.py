@@ -64,7 +64,24 @@ def _v2_title_and_owner(db: sqlite3.Connection) -> None:
         db.execute("UPDATE runs SET title = ? WHERE run_id = ?", (title_of(task), run_id))
 
 
-MIGRATIONS: list[Migration] = [_v1_runs_events_checkpoints, _v2_title_and_owner]
+def _v3_lessons(db: sqlite3.Connection) -> None:
+    """Lessons across runs: the text, the run whose verified fix taught it, and how it has fared since."""
+    db.execute(
+        """CREATE TABLE lessons (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            text TEXT NOT NULL,
+            task TEXT NOT NULL,
+            run_id TEXT,
+            created REAL NOT NULL,
+            retrieved INTEGER NOT NULL DEFAULT 0,
+            used INTEGER NOT NULL DEFAULT 0,
+            helped INTEGER NOT NULL DEFAULT 0,
+            retired TEXT
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_runs_events_checkpoints, _v2_title_and_owner, _v3_lessons]
 
 
 def title_of(text: str, width: int = 80) -> str:

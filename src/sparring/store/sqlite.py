@@ -198,6 +198,11 @@ class RunStore:
             db.execute("UPDATE runs SET result = ? WHERE run_id = ?", (to_json(result), run_id))
         db.execute("UPDATE runs SET updated = ? WHERE run_id = ?", (now, run_id))
 
+    def sql(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One statement in its own transaction, for tables kept beside the run log (lessons)."""
+        with self._transaction() as db:
+            return db.execute(statement, tuple(params)).fetchall()
+
     # -- reads ----------------------------------------------------------------------------------
 
     _RUN_COLUMNS = "run_id, workflow, task, title, config, status, created, updated, result, pid, host"

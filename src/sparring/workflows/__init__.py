@@ -16,12 +16,13 @@ from typing import Any
 from sparring.errors import ConfigError, SparringError
 from sparring.graph import Graph, RunResult
 from sparring.guards import Limits
+from sparring.lessons import Lessons, learn
 from sparring.llm import Budget, Meter, Model, open_model
 from sparring.roles import load_roles
 from sparring.store import RunStore
 from sparring.tasks import FunctionTask
-from sparring.workflows import reflexion, sample, single, sop
-from sparring.workflows.state import FunctionState, TaskSpec
+from sparring.workflows import adversarial, debate, reflexion, roundtable, sample, single, sop
+from sparring.workflows.state import FunctionState, Lesson, TaskSpec
 from sparring.workflows.steps import Team
 
 Builder = Callable[[Team], Graph[FunctionState]]
@@ -31,6 +32,9 @@ WORKFLOWS: dict[str, Builder] = {
     "sample": sample.build,
     "reflexion": reflexion.build,
     "sop": sop.build,
+    "debate": debate.build,
+    "roundtable": roundtable.build,
+    "adversarial": adversarial.build,
 }
 
 # Settings each workflow starts from; a team file or options override them.
@@ -39,6 +43,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "sample": {"samples": 5},
     "reflexion": {"samples": 1, "max_rounds": 3},
     "sop": {"samples": 3, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
+    "debate": {"max_rounds": 3, "test_count": 6, "agents": 3, "vote": "evidence", "tie_break": "random"},
+    "roundtable": {"max_rounds": 3, "test_count": 6, "agents": 3, "selector": "round_robin"},
+    "adversarial": {"samples": 1, "max_rounds": 3, "test_count": 0, "attacks": 5},
 }
 
 _TEAM_FIELDS = {
@@ -50,6 +57,18 @@ _TEAM_FIELDS = {
     "review",
     "review_tests",
     "seed",
+    "red_team",
+    "lessons",
+}
+# Settings read by one workflow (debate, roundtable, adversarial); a team file may set them too.
+_WORKFLOW_SETTINGS = {
+    "agents",
+    "vote",
+    "tie_break",
+    "confidence_threshold",
+    "show_confidence",
+    "selector",
+    "attacks",
 }
 
 
@@ -104,7 +123,7 @@ def load_team_file(path: str | Path, base: TeamConfig) -> TeamConfig:
         raise ConfigError(f"team file not found: {file}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"team file {file} is not valid TOML: {exc}") from None
-    unknown = set(data.get("team", {})) - _TEAM_FIELDS - {"k", "workflow"}
+    unknown = set(data.get("team", {})) - _TEAM_FIELDS - _WORKFLOW_SETTINGS - {"k", "workflow"}
     if unknown:
         raise ConfigError(f"team file {file}: unknown settings {sorted(unknown)}")
     team = dict(data.get("team", {}))
@@ -182,15 +201,24 @@ def solve(
     meter = Meter(budget)
     limits = Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s)
     started = time.monotonic()
+    role_models = models or RoleModels(config, meter)
+    recalled = Lessons(store).retrieve(task.prompt) if team.lessons else []
     run = graph.run(
-        FunctionState(task=TaskSpec.of(task)),
+        FunctionState(task=TaskSpec.of(task), lessons=[Lesson(id=r.id, text=r.text) for r in recalled]),
         store=store,
         task=task.prompt,
         config={"team": config.as_dict(), "task_id": task.task_id, "budget": _budget_dict(budget)},
         limits=limits,
-        models=models or RoleModels(config, meter),
+        models=role_models,
         sandbox=sandbox,
     )
+    if team.lessons:  # settle the lessons used; admit a new one only from a fix verified by tests
+        s = run.state
+        learn(
+            store, run.run_id, passed=run.status == "passed", fixed=s.round > 0 and bool(s.reflections),
+            task=task.prompt, code=s.code, reflections=s.reflections, used=[n.id for n in s.lessons],
+            writer=team.role("lesson_writer"), models=role_models,
+        )  # fmt: skip
     return to_result(run, config.workflow, store, time.monotonic() - started)
 
 

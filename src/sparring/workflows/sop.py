@@ -12,17 +12,26 @@ from sparring.workflows.state import FunctionState
 def build(team: steps.Team) -> Graph[FunctionState]:
     def after_run(s: FunctionState) -> tuple[str, str]:
         if s.passed:
-            return ("review", "tests pass; to review") if team.review else (END, "tests pass")
+            if team.review:
+                return "review", "tests pass; to review"
+            return ("attack", "tests pass; to the red team") if team.red_team else (END, "tests pass")
         if s.round + 1 >= team.max_rounds:
             return END, f"still failing after {team.max_rounds} rounds"
         return "reflect", "tests fail"
 
     def after_review(s: FunctionState) -> tuple[str, str]:
         if s.accepted:
-            return END, "reviewer accepts"
+            return ("attack", "reviewer accepts; to red team") if team.red_team else (END, "reviewer accepts")
         if s.round + 1 >= team.max_rounds:
             return END, "reviewer's failing test stands at the round limit"
         return "reflect", "reviewer demonstrated a bug"
+
+    def after_attack(s: FunctionState) -> tuple[str, str]:
+        if s.accepted:
+            return END, "no valid attack breaks the code"
+        if s.round + 1 >= team.max_rounds:
+            return END, "a red-team break stands at the round limit"
+        return "reflect", "the red team broke the code"
 
     start = "plan" if team.plan else "examples"
     return Graph(
@@ -36,6 +45,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "code": steps.write_code(team),
             "run": steps.run_tests,
             "review": steps.review(team),
+            "attack": steps.red_team(team),
             "reflect": steps.reflect(team),
         },
         edges={
@@ -45,6 +55,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "code": "run",
             "run": after_run,
             "review": after_review,
+            "attack": after_attack,
             "reflect": "code",
         },
         watch={"code": lambda s: s.code},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from sparring.consensus import Position
 from sparring.evidence import Case, Evidence
 from sparring.tasks import FunctionTask
 
@@ -29,6 +30,22 @@ class DroppedTest(BaseModel):
     reason: str
 
 
+class Turn(BaseModel):
+    """One contribution to a shared conversation (round table): who spoke, what, and any code."""
+
+    agent: str
+    text: str
+    code: str = ""
+    agree: bool = False
+
+
+class Lesson(BaseModel):
+    """A lesson retrieved from the lessons store for this run."""
+
+    id: int
+    text: str
+
+
 class FunctionState(BaseModel):
     """Phase outputs only: dialogue stays inside a node; what crosses phases is recorded here."""
 
@@ -45,6 +62,9 @@ class FunctionState(BaseModel):
     feedback: str = ""
     reflections: list[str] = Field(default_factory=list)
     confidence: float = 0.0
+    positions: list[Position] = Field(default_factory=list)  # debate and round table
+    transcript: list[Turn] = Field(default_factory=list)  # round table
+    lessons: list[Lesson] = Field(default_factory=list)  # retrieved from earlier runs (opt-in)
 
     @property
     def cases(self) -> list[Case]:

@@ -38,6 +38,8 @@ class Team:
     review: bool = False
     review_tests: bool = False
     seed: int = 0
+    red_team: bool = False  # sop: attack code that passes before accepting it
+    lessons: bool = False  # retrieve lessons from earlier runs and admit new ones (off: reproducible)
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def role(self, name: str) -> Role:
@@ -87,7 +89,8 @@ def design_tests(team: Team) -> Step:
     contradict the spec's own examples, and (optionally) the test reviewer judges the rest."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        reply = _ask(ctx, team.role("test_designer"), task=s.task, count=team.test_count)
+        lessons = [n.text for n in s.lessons]
+        reply = _ask(ctx, team.role("test_designer"), task=s.task, count=team.test_count, lessons=lessons)
         proposed = cases_from_asserts(reply.text, s.task.entry_point)
         kept, dropped = referee(proposed, s.examples)
         if team.review_tests and kept:
@@ -169,7 +172,7 @@ def write_code(team: Team, samples: int | None = None) -> Step:
         variables: dict[str, Any] = {
             "task": s.task,
             "plan": s.plan,
-            "lessons": [],
+            "lessons": [n.text for n in s.lessons],
             "previous": s.code if repairing else "",
             "feedback": s.feedback if repairing else "",
             "reflections": s.reflections[-2:],
@@ -305,5 +308,43 @@ def review(team: Team) -> Step:
             "tests": s.tests + attack,
             "feedback": describe_failure(ev),
         }
+
+    return step
+
+
+def red_team(team: Team) -> Step:
+    """The red team attacks code that passes with asserts (edge cases, invalid inputs, boundaries,
+    performance traps). Attacks contradicting the spec's examples are discarded by the referee (and,
+    with ``review_tests``, by the test reviewer); the rest run, and a confirmed break goes back to
+    the coder with the failing input. Attacks the code survives stay on as regression tests."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        count = int(team.settings.get("attacks", 5))
+        reply = _ask(ctx, team.role("red_team"), task=s.task, code=s.code, count=count)
+        known = {_norm(c.call) for c in s.tests}
+        proposed = [
+            c
+            for c in cases_from_asserts(reply.text, s.task.entry_point, origin="red_team")
+            if _norm(c.call) not in known
+        ]
+        valid, dropped = referee(proposed, s.examples)
+        if team.review_tests and valid:
+            valid, more = review_tests(team, s, ctx, valid)
+            dropped += more
+        ev = run_cases(ctx.sandbox, s.code, valid) if valid else Evidence()
+        breaks = [o.case.as_assert() for o in ev.failures]
+        ctx.record(
+            "red_team",
+            {
+                "proposed": len(proposed),
+                "discarded": [d.model_dump() for d in dropped],
+                "survived": [c.as_assert() for c in valid if c.as_assert() not in breaks],
+                "breaks": breaks,
+            },
+        )
+        update: dict[str, Any] = {"tests": s.tests + valid, "dropped_tests": s.dropped_tests + dropped}
+        if not breaks and ev.load_error is None:
+            return update | {"accepted": True}
+        return update | {"accepted": False, "passed": False, "feedback": describe_failure(ev)}
 
     return step

@@ -1,0 +1,142 @@
+"""``roundtable``: every agent in one shared conversation. Each turn a speaker selector picks who
+speaks — ``round_robin``, or ``llm``: a moderator constrained to the valid names (an enum schema, a
+grammar on llama.cpp); a reply that names no valid agent falls back to the next agent in round-robin
+order, recorded, never a crash or a loop. The speaker reads the whole conversation and the current
+code with its test results, then talks, proposes new code, or endorses the current code. The table
+stops when the tests pass, when every agent's latest turn endorses unchanged code (consensus), or
+at the round limit (a round is one turn per agent)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, create_model
+
+from sparring.errors import ConfigError, ModelError
+from sparring.extract import solution_from_reply
+from sparring.graph import END, Graph, RunContext
+from sparring.workflows import steps
+from sparring.workflows.debate import Agent, agents_of
+from sparring.workflows.state import Candidate, FunctionState, Turn
+
+
+class _Say(BaseModel):
+    message: str
+    code: str = ""
+    agree: bool = False
+
+
+def round_robin(agents: Sequence[Agent], transcript: Sequence[Turn]) -> Agent:
+    """The agent after the last speaker (the first agent to open)."""
+    names = [a.name for a in agents]
+    if not transcript or transcript[-1].agent not in names:
+        return agents[len(transcript) % len(agents)]
+    return agents[(names.index(transcript[-1].agent) + 1) % len(agents)]
+
+
+def choose_speaker(team: steps.Team, agents: Sequence[Agent], s: FunctionState, ctx: RunContext) -> Agent:
+    fallback = round_robin(agents, s.transcript)
+    if team.settings.get("selector", "round_robin") != "llm" or len(agents) == 1:
+        ctx.record("speaker", {"speaker": fallback.name, "by": "round_robin"})
+        return fallback
+    last = s.transcript[-1].agent if s.transcript else None
+    names = [a.name for a in agents if a.name != last]  # nobody speaks twice in a row
+    choice = Enum("Speaker", {n: n for n in names})  # type: ignore[misc]
+    schema = create_model("SpeakerChoice", speaker=(choice, ...))
+    role = team.role("selector")
+    try:
+        reply = ctx.complete(
+            role.name,
+            role.messages(task=s.task, transcript=[t.model_dump() for t in s.transcript], names=names),
+            schema=schema,
+            temperature=role.temperature,
+            max_tokens=role.max_tokens,
+        )
+        picked = str(reply.parsed.speaker.value)
+    except ModelError as exc:
+        ctx.record("speaker", {"speaker": fallback.name, "by": "fallback", "error": str(exc)[:300]})
+        return fallback
+    ctx.record("speaker", {"speaker": picked, "by": "selector"})
+    return next(a for a in agents if a.name == picked)
+
+
+def turn(team: steps.Team, agents: Sequence[Agent]) -> steps.Step:
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        agent = choose_speaker(team, agents, s, ctx)
+        role = team.role(agent.role)
+        evidence = "all tests pass" if s.passed else (s.feedback or "not run yet")
+        variables = {"task": s.task, "agent": agent.name, "stance": agent.stance, "code": s.code,
+                     "transcript": [t.model_dump() for t in s.transcript], "evidence": evidence}  # fmt: skip
+        try:
+            reply = ctx.complete(
+                role.name,
+                role.messages(**variables),
+                schema=_Say, temperature=agent.temperature, max_tokens=role.max_tokens,
+                seed=team.seed * 1000 + len(s.transcript),
+            )  # fmt: skip
+            say: _Say = reply.parsed
+        except ModelError as exc:  # a silent turn still counts, so the table cannot spin
+            say = _Say(message=f"(no usable answer: {str(exc)[:120]})")
+        code = solution_from_reply(s.task.prompt, s.task.entry_point, say.code) if say.code.strip() else ""
+        said = Turn(agent=agent.name, text=say.message, code=code, agree=say.agree and not code)
+        transcript = [*s.transcript, said]
+        update: dict[str, Any] = {"transcript": transcript, "round": len(transcript) // len(agents)}
+        if code:
+            update["candidates"] = [Candidate(code=code, author=agent.name)]
+        return update
+
+    return step
+
+
+def run_latest(s: FunctionState, ctx: RunContext) -> Mapping[str, Any] | None:
+    """Tool step: run the newest proposal; a turn without code changes nothing."""
+    if not s.transcript or not s.transcript[-1].code:
+        return None
+    return steps.run_tests(s, ctx)
+
+
+def consensus_reached(agents: Sequence[Agent], transcript: Sequence[Turn]) -> bool:
+    """Every agent's latest turn, all within the last round, endorses the unchanged current code."""
+    last = transcript[-len(agents) :]
+    return (
+        len(last) == len(agents)
+        and {t.agent for t in last} == {a.name for a in agents}
+        and all(t.agree for t in last)
+    )
+
+
+def build(team: steps.Team) -> Graph[FunctionState]:
+    agents = agents_of(team, "panelist")
+    if team.settings.get("selector", "round_robin") not in ("round_robin", "llm"):
+        raise ConfigError("roundtable: selector must be round_robin or llm")
+
+    def after_run(s: FunctionState) -> tuple[str, str]:
+        if s.passed:
+            return END, "tests pass"
+        if s.code and consensus_reached(agents, s.transcript):
+            return END, "consensus: every agent endorses the code"
+        if s.round >= team.max_rounds:
+            return END, f"round limit ({team.max_rounds} rounds of {len(agents)} turns)"
+        return "turn", "the table talks on"
+
+    return Graph(
+        name="roundtable",
+        state=FunctionState,
+        start="examples",
+        nodes={
+            "examples": steps.read_examples(),
+            "design_tests": steps.design_tests(team),
+            "turn": turn(team, agents),
+            "run": run_latest,
+        },
+        edges={
+            "examples": "design_tests" if team.test_count else "turn",
+            "design_tests": "turn",
+            "turn": "run",
+            "run": after_run,
+        },
+        rounds=lambda s: s.round,
+        verdict=lambda s: s.passed,
+    )
