@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.status import Status
 from rich.syntax import Syntax
 
+from sparring.cli.repo import run_repo_command
 from sparring.errors import ConfigError
 from sparring.llm import Budget, Meter, Model
 from sparring.sandbox import Execution, Sandbox, open_sandbox
@@ -125,7 +126,7 @@ StoreOpt = Annotated[str | None, typer.Option("--store", help="Run store (SQLite
 def solve_command(
     task: Annotated[
         str, typer.Argument(help="The prompt text, or a .py file with a signature and docstring.")
-    ],
+    ] = "",
     workflow: Workflow = "sop",
     model: ModelSpec = "local",
     role: RoleOpt = [],  # noqa: B006 - typer reads the default
@@ -139,12 +140,24 @@ def solve_command(
     wall_clock: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     store: StoreOpt = None,
     as_json: AsJson = False,
+    repo: Annotated[str | None, typer.Option(help="Solve an issue in this git repository.")] = None,
+    issue: Annotated[str | None, typer.Option(help="With --repo: the issue text, or a file.")] = None,
+    test_cmd: Annotated[str | None, typer.Option(help="With --repo: the test command.")] = None,
+    base: Annotated[str, typer.Option(help="With --repo: the commit to start from.")] = "HEAD",
+    patch_out: Annotated[str | None, typer.Option("--out", help="With --repo: write the patch here.")] = None,
 ) -> None:
-    """Turn a function task into tested code with a team of agents."""
+    """Turn a function task into tested code with a team of agents; with --repo, an issue into a patch."""
     config = TeamConfig(workflow=workflow, models=parse_role_models(role, model), role_dirs=tuple(roles))
     if team:
         config = load_team_file(team, config)
     budget = Budget(max_tokens=max_tokens, max_calls=max_calls, max_dollars=max_dollars)
+    if repo is not None:
+        return run_repo_command(
+            repo, issue, config=config, store=store, budget=budget, test_cmd=test_cmd, base=base,
+            wall_clock=wall_clock, as_json=as_json, patch_out=patch_out,
+        )  # fmt: skip
+    if not task:
+        raise ConfigError("solve needs a TASK (or --repo PATH --issue TEXT_OR_FILE)")
     result = run_solve(
         load_task(task), config, store=RunStore(store), budget=budget, quiet=as_json, wall_clock=wall_clock
     )

@@ -19,6 +19,7 @@ from sparring.graph import END, Graph
 from sparring.guards import Limits
 from sparring.llm import Budget, Meter, Model
 from sparring.repo.steps import RepoState, RepoTeam, baseline, check, edit, reproduce, retrieve
+from sparring.repo.testing import TestCommand
 from sparring.roles import load_roles
 from sparring.store import RunStore
 from sparring.workflows import RoleModels, TeamConfig, usage_of
@@ -120,6 +121,7 @@ def solve_repo(
 ) -> RepoResult:
     """Fix ``issue`` in the repository at ``repo`` (at ``base``) in a throwaway worktree."""
     team = team_of(config)
+    TestCommand.parse(test_cmd)  # a bad command line is the user's mistake, before any work starts
     started = time.monotonic()
     with worktree(repo, base) as wt:
         state = RepoState(

@@ -1,0 +1,47 @@
+"""``sparring solve --repo``: JSON shape, patch file, exit codes, one-line errors for user mistakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sparring.cli import main
+
+
+def test_solve_repo_json_has_the_promised_fields(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = tmp_path / "issue.md"
+    issue.write_text("parse_range('1-3') misses the last page.")
+    patch = tmp_path / "fix.patch"
+    store = str(tmp_path / "runs.db")
+    # a constant scripted reply cannot write a failing test: the run fails, honestly, with exit code 1
+    argv = ["solve", "--repo", str(git_repo), "--issue", str(issue), "--model", "scripted:no idea"]
+    code = main([*argv, "--json", "--out", str(patch), "--store", store, "--test-cmd", "pytest -q tests"])
+    assert code == 1
+    out = json.loads(capsys.readouterr().out)
+    assert {"run_id", "verdict", "stop_reason", "patch", "files_changed", "usage"} <= set(out)
+    assert out["verdict"] == "failed" and out["patch"] == "" and patch.read_text() == ""
+    assert out["evidence"]["baseline"] == {"tests": 2, "passed": 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--repo", "/no/such/dir", "--issue", "x"], "repository path not found"),
+        (["--repo", "{tmp}", "--issue", "x"], "not a git repository"),
+        (["--repo", "{repo}"], "needs --issue"),
+        (["--repo", "{repo}", "--issue", "x", "--base", "nope"], "unknown revision 'nope'"),
+        (["--repo", "{repo}", "--issue", "x", "--test-cmd", "pytest 'unclosed"], "not a valid command line"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    (tmp_path / "plain").mkdir()
+    argv = [a.format(tmp=tmp_path / "plain", repo=git_repo) for a in args]
+    code = main(["solve", *argv, "--model", "scripted:x", "--store", str(tmp_path / "r.db")])
+    err = capsys.readouterr().err
+    assert code == 1 and message in err and "Traceback" not in err
