@@ -44,9 +44,8 @@ DELETE_TEST = """```diff
 -def test_list_of_single_pages():
 -    assert pages_to_print("1, 4") == [1, 4]
 ```"""
-BREAKS_SINGLE_PAGES = FIX + FIX.replace(
-    "        return list(range(int(start), int(end)))\n=======\n        return list(range(int(start), int(end) + 1))",
-    "    return [int(text)]\n=======\n    return []",
+BREAKS_SINGLE_PAGES = (
+    FIX + "pages/ranges.py\n<<<<<<< SEARCH\n    return [int(text)]\n=======\n    return []\n>>>>>>> REPLACE\n"
 )
 
 
