@@ -11,6 +11,7 @@ from rich.console import Console
 from sparring import __version__
 from sparring.cli.bench import bench_command
 from sparring.cli.models import models_app
+from sparring.cli.review import review_command
 from sparring.cli.runs import runs_app
 from sparring.cli.sandbox import sandbox_command
 from sparring.cli.solve import demo_command, solve_command
@@ -31,6 +32,7 @@ app.command("solve")(solve_command)
 app.command("demo")(demo_command)
 app.command("sandbox")(sandbox_command)
 app.command("bench")(bench_command)
+app.command("review")(review_command)
 
 ModelOpt = Annotated[
     str,
