@@ -3,9 +3,8 @@
 As Aider does with tree-sitter, but with Python's ``ast`` (the repositories here are Python): every
 module's top-level classes, functions and methods are definitions; a name used in one file and
 defined in another is a reference edge between them. Files are ranked by PageRank over those edges,
-personalised towards files and identifiers the issue mentions; definitions inside a file by how
-often other files refer to them. The map lists files in rank order with their definitions' signature
-lines until the token budget (4 characters a token) is spent.
+personalised towards files and identifiers the issue mentions. The map lists files in rank order,
+each with its definitions' signature lines, until the token budget (4 characters a token) is spent.
 """
 
 from __future__ import annotations
@@ -129,7 +128,7 @@ def identifiers(text: str) -> set[str]:
 
 
 def repo_map(index: RepoIndex, *, mentioned: Iterable[str] = (), budget: int = 1024) -> str:
-    """The map text: files by rank, each with its definitions (most referenced first), within ``budget``
+    """The map text: files by rank, each with its definitions in file order, within ``budget``
     tokens."""
     ranks = rank_files(index, mentioned)
     refs: Counter[str] = Counter()
