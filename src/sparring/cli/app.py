@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sparring import __version__
 from sparring.cli.bench import bench_command
+from sparring.cli.lessons import lessons_app
 from sparring.cli.models import models_app
 from sparring.cli.review import review_command
 from sparring.cli.runs import runs_app
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
+app.add_typer(lessons_app, name="lessons")
 app.command("solve")(solve_command)
 app.command("demo")(demo_command)
 app.command("sandbox")(sandbox_command)

@@ -1,0 +1,79 @@
+"""The round table end to end: a shared conversation, LLM and round-robin speaker selection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from sparring.llm import Model, Request, ScriptedBackend
+from sparring.sandbox import open_sandbox
+from sparring.store import RunStore
+from sparring.tasks import demo_task
+from sparring.workflows import Result, TeamConfig, solve
+from tests.test_debate import BAD, GOOD, TESTS, UNSORTED
+
+
+def say(message: str, code: str = "", agree: bool = False) -> str:
+    return json.dumps({"message": message, "code": code, "agree": agree})
+
+
+def table(
+    speakers: Callable[[str, str], str], moderator: Callable[[str], str], **settings: object
+) -> tuple[Result, RunStore, list[Request]]:
+    backend = ScriptedBackend(lambda r: _route(r, speakers, moderator))
+    model = Model(backend)
+    store = RunStore(":memory:")
+    config = TeamConfig(workflow="roundtable", settings={"selector": "llm", **settings})
+    result = solve(demo_task(), config, store=store, sandbox=open_sandbox(), models=lambda role: model)
+    return result, store, backend.requests
+
+
+def _route(request: Request, speakers: Callable[[str, str], str], selector: Callable[[str], str]) -> str:
+    system, last = request.messages[0].content, request.messages[-1].content
+    if "tester" in system:
+        return TESTS
+    if "moderator" in system:
+        return selector(last)
+    return speakers(system.split(",")[0].removeprefix("You are "), last)
+
+
+def speakers_of(store: RunStore, run_id: str) -> list[tuple[str, str]]:
+    return [(e.payload["speaker"], e.payload["by"]) for e in store.events(run_id) if e.kind == "speaker"]
+
+
+def test_a_selector_that_names_no_agent_falls_back_to_round_robin() -> None:
+    def speak(agent: str, prompt: str) -> str:
+        return say("sort first", GOOD) if agent == "edge_hunter" else say("just sort", BAD)
+
+    result, store, requests = table(speak, lambda prompt: "Let Bob speak, he is wise!", test_count=0)
+    assert result.verdict == "passed" and "out.append" in result.code
+    assert speakers_of(store, result.run_id) == [("minimalist", "fallback"), ("edge_hunter", "fallback")]
+    # the speaker saw the conversation so far
+    edge_prompt = next(r for r in requests if "You are edge_hunter" in r.messages[0].content)
+    assert "**minimalist**: just sort (proposed new code)" in edge_prompt.messages[-1].content
+
+
+def test_a_table_that_endorses_the_code_ends_by_consensus_even_if_tests_fail() -> None:
+    def speak(agent: str, prompt: str) -> str:
+        if "The current code" not in prompt:
+            return say("a sweep over the intervals", UNSORTED)
+        return say("looks right to me", agree=True)
+
+    def moderator(prompt: str) -> str:  # a valid pick: the first name it is offered
+        return json.dumps({"speaker": prompt.split("Choose one of: ")[1].split(".")[0].split(", ")[0]})
+
+    result, store, _ = table(speak, moderator, agents=2)
+    assert result.verdict == "failed"  # an honest stop: the table agreed, the designed test still fails
+    picks = speakers_of(store, result.run_id)
+    assert picks == [("minimalist", "selector"), ("edge_hunter", "selector"), ("minimalist", "selector")]
+    reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
+    assert reasons[-1] == "consensus: every agent endorses the code"
+
+
+def test_round_robin_stops_at_the_round_limit() -> None:
+    result, store, _ = table(
+        lambda agent, prompt: say("hmm", BAD), lambda p: "", selector="round_robin", agents=2, max_rounds=2
+    )
+    assert result.verdict == "failed" and len(speakers_of(store, result.run_id)) == 4
+    reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
+    assert reasons[-1] == "round limit (2 rounds of 2 turns)"
