@@ -1,6 +1,7 @@
 """``sop``: the hierarchical team. Plan → tests designed and refereed against the spec → code
-(several candidates) → run in the sandbox → select by evidence → review with evidence in hand;
-failures loop back with reflections until tests pass and the reviewer accepts, or a guard stops it."""
+(several candidates) → run in the sandbox → select by evidence → review with evidence in hand →
+(with ``red_team``) refereed attacks; failures loop back with reflections until tests pass and the
+reviewer (and red team) accept, or a guard stops it."""
 
 from __future__ import annotations
 
