@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from sparring import consensus
 from sparring.consensus import Position
-from sparring.errors import ModelError
+from sparring.errors import ConfigError, ModelError
 from sparring.evidence import run_cases
 from sparring.extract import solution_from_reply
 from sparring.graph import END, Graph, RunContext
@@ -196,6 +196,10 @@ def vote(team: steps.Team) -> steps.Step:
 
 def build(team: steps.Team) -> Graph[FunctionState]:
     agents = agents_of(team, "debater")
+    if team.settings.get("vote", "evidence") not in ("evidence", "weighted", "majority", "judge"):
+        raise ConfigError("debate: vote must be evidence, weighted, majority or judge")
+    if team.settings.get("tie_break", "random") not in ("random", "judge", "debate"):
+        raise ConfigError("debate: tie_break must be random, judge or debate")
     threshold = float(team.settings.get("confidence_threshold", 0.9))
 
     def after_probe(s: FunctionState) -> tuple[str, str]:
