@@ -10,7 +10,7 @@ from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import demo_task
 from sparring.workflows import Result, TeamConfig, solve
-from tests.test_debate import BAD, GOOD, TESTS, UNSORTED
+from tests.test_debate import BAD, GOOD, TESTS
 
 
 def say(message: str, code: str = "", agree: bool = False) -> str:
@@ -56,14 +56,14 @@ def test_a_selector_that_names_no_agent_falls_back_to_round_robin() -> None:
 def test_a_table_that_endorses_the_code_ends_by_consensus_even_if_tests_fail() -> None:
     def speak(agent: str, prompt: str) -> str:
         if "The current code" not in prompt:
-            return say("a sweep over the intervals", UNSORTED)
+            return say("a sweep over the intervals", BAD)
         return say("looks right to me", agree=True)
 
     def moderator(prompt: str) -> str:  # a valid pick: the first name it is offered
         return json.dumps({"speaker": prompt.split("Choose one of: ")[1].split(".")[0].split(", ")[0]})
 
     result, store, _ = table(speak, moderator, agents=2)
-    assert result.verdict == "failed"  # an honest stop: the table agreed, the designed test still fails
+    assert result.verdict == "failed"  # an honest stop: the table agreed, the spec's examples still fail
     picks = speakers_of(store, result.run_id)
     assert picks == [("minimalist", "selector"), ("edge_hunter", "selector"), ("minimalist", "selector")]
     reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]

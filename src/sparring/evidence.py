@@ -59,6 +59,11 @@ class Evidence(BaseModel):
         ]
         return self.load_error is None and all(o.passed for o in judged)
 
+    def passes_trusted(self) -> bool:
+        """Every case whose expectation we trust passes: all but the designed (``generated``) ones."""
+        judged = [o for o in self.outcomes if o.case.expected is not None and o.case.origin != "generated"]
+        return self.load_error is None and all(o.passed for o in judged)
+
     def count_passed(self, origin: str | None = None) -> int:
         return sum(1 for o in self.outcomes if o.passed and (origin is None or o.case.origin == origin))
 

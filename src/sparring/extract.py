@@ -70,4 +70,16 @@ def solution_from_reply(prompt: str, entry_point: str, reply: str) -> str:
         )
         code = prompt.rstrip() + "\n" + indented
     code = _keep_definitions(code)
+    header = _missing_from(header, code)
     return (header.rstrip() + "\n\n\n" + code.strip() + "\n") if header.strip() else code.strip() + "\n"
+
+
+def _missing_from(header: str, code: str) -> str:
+    """The prompt's header minus the import lines the code already has (helpers are always kept:
+    the prompt's version is the specified one, and a redefinition in the code still wins)."""
+    present = {line.strip() for line in code.splitlines()}
+    return "\n".join(
+        line
+        for line in header.splitlines()
+        if not (line.startswith(("import ", "from ")) and line.strip() in present)
+    )

@@ -187,6 +187,8 @@ def write_code(team: Team, samples: int | None = None) -> Step:
 
         with ThreadPoolExecutor(max_workers=n) as pool:
             candidates = list(pool.map(one, range(n)))
+        if repairing:  # the previous best stays in the running: a repair must beat it on evidence
+            candidates.append(Candidate(code=s.code, author="previous"))
         return {"candidates": candidates, "code": candidates[0].code}
 
     return step
@@ -219,35 +221,41 @@ def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
     return {
         "candidates": candidates,
         "code": best.code,
-        "passed": ev.passes(),
+        "passed": ev.passes_trusted(),
         "confidence": confidence,
-        "feedback": describe_failure(ev),
+        "feedback": describe_failure(ev, trusted_only=True),
     }
 
 
 def select(candidates: list[Candidate]) -> tuple[Candidate, float]:
-    """Executed evidence first: candidates passing the spec's examples, then the most generated tests,
-    then the largest cluster of identical behaviour (a vote over behaviours, not spellings)."""
+    """Executed evidence first: candidates passing the trusted tests (the spec's examples and
+    confirmed attacks); among them the behaviour cluster with the most support, scored as cluster
+    size × (1 + designed tests passed), a vote over behaviours, not spellings (dual agreement).
+    Designed tests may carry wrong expectations, so they rank candidates but never fail one."""
     clusters: dict[tuple[str, ...], list[Candidate]] = defaultdict(list)
     for c in candidates:
         clusters[(c.evidence or Evidence()).behaviour()].append(c)
 
-    def score(c: Candidate) -> tuple[int, int, int]:
+    def score(c: Candidate) -> tuple[int, int]:
         ev = c.evidence or Evidence()
-        return (int(ev.passes("prompt")), ev.count_passed(), len(clusters[ev.behaviour()]))
+        support = len(clusters[ev.behaviour()]) * (1 + ev.count_passed("generated"))
+        return (int(ev.passes_trusted()), support)
 
-    best = max(candidates, key=score)
-    agreeing = len(clusters[(best.evidence or Evidence()).behaviour()])
+    best = max(candidates, key=score)  # ties keep the earliest (the greedy candidate comes first)
     ev = best.evidence or Evidence()
-    confidence = 0.5 * ev.passes("prompt") + 0.3 * ev.passes() + 0.2 * agreeing / len(candidates)
+    agreeing = len(clusters[ev.behaviour()])
+    designed = sum(1 for o in ev.outcomes if o.case.origin == "generated" and o.case.expected is not None)
+    designed_rate = ev.count_passed("generated") / designed if designed else 1.0
+    confidence = 0.5 * ev.passes_trusted() + 0.3 * designed_rate + 0.2 * agreeing / len(candidates)
     return best, round(confidence, 3)
 
 
-def describe_failure(ev: Evidence, limit: int = 3) -> str:
+def describe_failure(ev: Evidence, limit: int = 3, *, trusted_only: bool = False) -> str:
     if ev.load_error:
         return f"The code does not run: {ev.load_error}"
     lines = []
-    for o in ev.failures[:limit]:
+    failures = [o for o in ev.failures if not trusted_only or o.case.origin != "generated"]
+    for o in failures[:limit]:
         got = o.error or f"got {o.output}"
         lines.append(f"`{o.case.as_assert()}` fails: {got}")
     return "\n".join(lines)
