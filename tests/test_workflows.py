@@ -182,3 +182,19 @@ def test_bad_tasks_are_clear_errors(bad: str) -> None:
 
     with pytest.raises(TaskError):
         task_from_source(bad)
+
+
+def test_sop_static_checks_reach_the_reviewer() -> None:
+    prompts: list[str] = []
+    sloppy = GOOD.replace("    return out", "    unused = 1\n    return out")
+
+    def script(request: Request) -> str:
+        system = request.messages[0].content
+        if "reviewer" in system:
+            prompts.append(request.messages[-1].content)
+            return '{"accept": true, "confidence": 0.9, "issue": "", "failing_test": ""}'
+        return sloppy if "expert Python" in system else team_script(request)
+
+    result = run("sop", script, samples=1, review=True)
+    assert result.verdict == "passed"
+    assert "Static checks: line" in prompts[0] and "F841" in prompts[0]

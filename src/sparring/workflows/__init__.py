@@ -69,6 +69,7 @@ _WORKFLOW_SETTINGS = {
     "show_confidence",
     "selector",
     "attacks",
+    "typecheck",
 }
 
 

@@ -65,6 +65,7 @@ class FunctionState(BaseModel):
     positions: list[Position] = Field(default_factory=list)  # debate and round table
     transcript: list[Turn] = Field(default_factory=list)  # round table
     lessons: list[Lesson] = Field(default_factory=list)  # retrieved from earlier runs (opt-in)
+    static_findings: list[str] = Field(default_factory=list)  # lint and type findings on ``code``
 
     @property
     def cases(self) -> list[Case]:

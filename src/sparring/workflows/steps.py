@@ -289,6 +289,8 @@ def review(team: Team) -> Step:
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
         evidence = f"{len(s.cases)} tests ran; all passed." if s.passed else s.feedback
+        if s.static_findings:
+            evidence += "\nStatic checks: " + "; ".join(s.static_findings[:5])
         try:
             reply = _ask(
                 ctx, team.role("reviewer"), schema=_Review, task=s.task, code=s.code, evidence=evidence
@@ -354,5 +356,28 @@ def red_team(team: Team) -> Step:
         if not breaks and ev.load_error is None:
             return update | {"accepted": True}
         return update | {"accepted": False, "passed": False, "feedback": describe_failure(ev)}
+
+    return step
+
+
+# Real errors only (undefined names, syntax, unused-but-harmless rules stay out): a finding here is a bug.
+LINT_RULES = ("F821", "F822", "F823", "F841", "E9", "PLE", "B006", "B008")
+
+
+def static_checks(team: Team) -> Step:
+    """Tool step: ruff (and mypy when ``typecheck`` is set) on the chosen code, in the sandbox.
+    Findings are evidence for the reviewer and the repair loop; they do not change the verdict."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        from sparring.tools import run_mypy, run_ruff
+
+        files = {"solution.py": s.code}
+        lint = run_ruff(ctx.sandbox, ["solution.py"], files=files, select=LINT_RULES)
+        findings = [f"line {f.line}: {f.code} {f.message}" for f in lint.findings]
+        if bool(team.settings.get("typecheck", False)):
+            types = run_mypy(ctx.sandbox, ["solution.py"], files=files)
+            findings += [f"line {f.line}: {f.message}" for f in types.findings]
+        ctx.record("tool", {"tool": "static", "findings": findings, "problems": list(lint.problems)})
+        return {"static_findings": findings}
 
     return step
