@@ -13,11 +13,11 @@ from rich.console import Console
 
 from sparring.bench import oracle, run_benchmark
 from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
-from sparring.llm import Budget
+from sparring.llm import Budget, Meter
 from sparring.sandbox import Sandbox, open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import FunctionTask
-from sparring.workflows import Result, TeamConfig, load_team_file, parse_workflow, solve
+from sparring.workflows import Result, RoleModels, TeamConfig, load_team_file, parse_workflow, solve
 
 console = Console(highlight=False, emoji=False, stderr=True)
 
@@ -33,12 +33,14 @@ class TeamSolver:
     sandbox: Sandbox
     budget: Budget
     sampled: bool = False
+    use_cache: bool = True
 
     def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> Result:
         settings = dict(self.config.settings)
         settings["seed"] = seed + 1 if self.sampled else settings.get("seed", 0)
         config = TeamConfig(workflow, settings, self.config.models, self.config.role_dirs)
-        return solve(task, config, store=self.store, sandbox=self.sandbox, budget=self.budget)
+        models = RoleModels(config, Meter(self.budget), use_cache=self.use_cache)
+        return solve(task, config, store=self.store, sandbox=self.sandbox, budget=self.budget, models=models)
 
 
 def bench_command(
@@ -66,6 +68,10 @@ def bench_command(
     ] = None,
     task_tokens: Annotated[int | None, typer.Option(help="Token budget per task and workflow.")] = None,
     store: Annotated[str | None, typer.Option("--store", help="Run store (SQLite file).")] = None,
+    cache: Annotated[
+        bool,
+        typer.Option(help="Reuse cached deterministic replies (--no-cache: every call runs, for timing)."),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Benchmark workflows on hidden tests: pass@1 base/plus, tokens, calls and time per task."""
@@ -75,7 +81,9 @@ def bench_command(
     config = TeamConfig(workflow=workflows[0], models=parse_role_models(role, model))
     if team:
         config = load_team_file(team, config)
-    solver = TeamSolver(config, RunStore(store), open_sandbox(), Budget(max_tokens=task_tokens))
+    solver = TeamSolver(
+        config, RunStore(store), open_sandbox(), Budget(max_tokens=task_tokens), use_cache=cache
+    )
     common: dict[str, Any] = {
         "limit": limit,
         "sample": sample,
@@ -95,7 +103,9 @@ def bench_command(
             )
     report: dict[str, Any] = {"summary": summary.to_json()}
     if oracle_k:
-        sampled = TeamSolver(config, solver.store, solver.sandbox, solver.budget, sampled=True)
+        sampled = TeamSolver(
+            config, solver.store, solver.sandbox, solver.budget, sampled=True, use_cache=cache
+        )
         report["oracle"] = oracle(dataset, sampled, oracle_k, **common).to_json()
         console.print(f"oracle ceiling (any of {oracle_k} samples passes): {report['oracle']['rate']:.1%}")
     if as_json:  # the table was already shown on stderr while it ran

@@ -176,14 +176,14 @@ class Result:
 class RoleModels:
     """Role → Model, sharing one Model (and engine) per spec and one meter per run."""
 
-    def __init__(self, config: TeamConfig, meter: Meter) -> None:
-        self.config, self.meter = config, meter
+    def __init__(self, config: TeamConfig, meter: Meter, *, use_cache: bool = True) -> None:
+        self.config, self.meter, self.use_cache = config, meter, use_cache
         self._by_spec: dict[str, Model] = {}
 
     def __call__(self, role: str) -> Model:
         spec = self.config.model_spec(role)
         if spec not in self._by_spec:
-            self._by_spec[spec] = open_model(spec, meter=self.meter)
+            self._by_spec[spec] = open_model(spec, meter=self.meter, use_cache=self.use_cache)
         return self._by_spec[spec]
 
 
