@@ -264,7 +264,7 @@ def test_model_calls_are_recorded_as_messages(store: RunStore) -> None:
     assert message.node == "ask" and message.step == 1
     assert message.payload == {
         "role": "coder", "model": "echo", "prompt": "write f", "reply": "code for: write f",
-        "tokens": {"prompt": 7, "completion": 3, "total": 10}, "latency": 0.0,
+        "tokens": {"prompt": 7, "completion": 3, "total": 10}, "latency": 0.0, "finish_reason": "stop",
     }  # fmt: skip
 
 

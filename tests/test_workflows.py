@@ -198,3 +198,24 @@ def test_sop_static_checks_reach_the_reviewer() -> None:
     result = run("sop", script, samples=1, review=True)
     assert result.verdict == "passed"
     assert "Static checks: line" in prompts[0] and "F841" in prompts[0]
+
+
+def test_a_truncated_test_designer_keeps_its_complete_asserts_and_the_run_goes_on() -> None:
+    from sparring.llm import Completion, Usage
+
+    def script(request: Request) -> str | Completion:
+        if "tester" in request.messages[0].content:
+            cut = (
+                "```python\nassert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]\nassert merge_inter"
+            )
+            return Completion(cut, Usage(50, request.max_tokens), finish_reason="length")
+        return GOOD
+
+    model = Model(ScriptedBackend(script))
+    store = RunStore(":memory:")
+    config = TeamConfig(workflow="sop", settings={"samples": 1})
+    result = solve(demo_task(), config, store=store, sandbox=open_sandbox(), models=lambda r: model)
+    assert result.verdict == "passed"
+    assert result.evidence["tests"] == ["assert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]"]
+    # the cut-off reply's tokens are part of the run's cost
+    assert result.usage["by_role"]["test_designer"]["tokens"] >= 50 + 384

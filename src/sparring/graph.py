@@ -90,6 +90,7 @@ class RunContext:
                     "total": usage.total_tokens,
                 },
                 "latency": reply.latency,
+                "finish_reason": getattr(reply, "finish_reason", "stop"),
             },
         )
         return reply

@@ -99,8 +99,13 @@ class Model:
         max_tokens: int | None = None,
         stop: Sequence[str] = (),
         seed: int | None = None,
+        allow_truncated: bool = False,
     ) -> Reply:
-        """Ask the model; with ``schema`` the reply is constrained where possible and always validated."""
+        """Ask the model; with ``schema`` the reply is constrained where possible and always validated.
+
+        A reply cut off at ``max_tokens`` raises ``TruncatedOutput``, unless ``allow_truncated`` (and no
+        schema): then the partial reply comes back with ``finish_reason == "length"``, for callers that
+        can use a part (a list of tests) and must not lose the tokens it cost."""
         msgs = to_messages(messages)
         request = Request(
             messages=tuple(msgs),
@@ -115,7 +120,7 @@ class Model:
         for repair in range(self.repair_retries + 1):
             completion, cached, attempts = self._send(request, role)
             total_attempts += attempts
-            if completion.finish_reason == "length":
+            if completion.finish_reason == "length" and not (allow_truncated and schema is None):
                 raise TruncatedOutput(
                     f"{self.name} stopped at the {request.max_tokens}-token limit; raise max_tokens",
                     partial=completion.text,
@@ -180,6 +185,7 @@ class Model:
             cost=self.pricing(completion) if self.pricing else None,
             cached=cached,
             attempts=attempts,
+            finish_reason=completion.finish_reason,
         )
 
 

@@ -117,4 +117,5 @@ class Reply:
     cost: float | None = None
     cached: bool = False
     attempts: int = 1
+    finish_reason: str = "stop"  # "length" only when the caller allowed truncated replies
     extra: dict[str, Any] = field(default_factory=dict)

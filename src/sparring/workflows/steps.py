@@ -62,6 +62,9 @@ def _ask(
         temperature=role.temperature if temperature is None else temperature,
         max_tokens=role.max_tokens,
         seed=seed,
+        # A free-text reply cut off at the limit is still partly usable (complete asserts, or code
+        # that then fails its tests): a truncated helper must not end the whole run.
+        allow_truncated=schema is None,
     )
 
 
