@@ -105,3 +105,25 @@ def test_capture_stops_reading_when_an_orphan_holds_the_pipes() -> None:
     assert cap.stdout == b"done\n" and cap.returncode == 0 and not cap.timed_out
     assert cap.duration < 3
     assert any("outlived" in n for n in cap.notes)
+
+
+def test_readonly_host_dirs_under_tmp_are_visible_above_the_tmpfs() -> None:
+    """A checkout (or its venv) living under /tmp must not be hidden by the sandbox's own /tmp."""
+    import shutil
+    import tempfile
+
+    from sparring.sandbox import BwrapSandbox
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    host = Path(tempfile.mkdtemp(prefix="sparring-ro-", dir="/tmp"))
+    try:
+        host.chmod(0o755)
+        (host / "marker.txt").write_text("visible")
+        box = BwrapSandbox(extra_readonly=[host])
+        seen = box.run(["cat", str(host / "marker.txt")])
+        assert seen.ok and seen.stdout == "visible"
+        written = box.run(["sh", "-c", f"echo x > {host}/marker.txt"])
+        assert not written.ok and (host / "marker.txt").read_text() == "visible"
+    finally:
+        shutil.rmtree(host)

@@ -42,11 +42,19 @@ PRLIMIT = "/usr/bin/prlimit"
 class BwrapSandbox:
     """Runs commands under bubblewrap; see the module docstring for what the command can see."""
 
-    def __init__(self, *, executable: str | None = None, cgroups: CgroupSupport | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        executable: str | None = None,
+        cgroups: CgroupSupport | None = None,
+        extra_readonly: Sequence[str | Path] = (),
+    ) -> None:
+        """``extra_readonly``: more host directories to show read-only at the same path (a repo's venv)."""
         self._bwrap = executable or shutil.which("bwrap") or ""
         self._as_root = os.geteuid() == 0
         self._cgroups = cgroups if cgroups is not None else detect()
-        self._binds = hostpaths.interpreter_binds()
+        extra = [hostpaths.Bind(str(Path(p).resolve()), str(Path(p).resolve())) for p in extra_readonly]
+        self._binds = hostpaths.interpreter_binds() + extra
         self._base = self._base_args()
         self._probe: tuple[bool, str] | None = None
 
@@ -104,8 +112,9 @@ class BwrapSandbox:
             args = [
                 *rlimits.shim_argv(plan, cgroup.procs_files() if cgroup else (), PRLIMIT),
                 self._bwrap,
-                *self._base,
+                # /tmp first: read-only binds below it (a venv or checkout under /tmp) must land on top.
                 "--perms", "1777", "--size", str(limits.disk), "--tmpfs", "/tmp",
+                *self._base,
                 "--bind", str(ws), WORKSPACE,
                 *_readonly_args(ws, readonly),
                 "--chdir", WORKSPACE,
