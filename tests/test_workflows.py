@@ -219,3 +219,21 @@ def test_a_truncated_test_designer_keeps_its_complete_asserts_and_the_run_goes_o
     assert result.evidence["tests"] == ["assert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]"]
     # the cut-off reply's tokens are part of the run's cost
     assert result.usage["by_role"]["test_designer"]["tokens"] >= 50 + 384
+
+
+def test_sop_judges_new_candidates_before_calling_no_progress() -> None:
+    """In a repair round the first candidate repeats the old code, the second fixes it: it must win."""
+    replies: dict[int, int] = {}
+
+    def script(request: Request) -> str:
+        system, last = request.messages[0].content, request.messages[-1].content
+        if "expert Python" not in system:
+            return team_script(request)
+        if "earlier attempt is wrong" not in last:
+            return BAD
+        n = replies[0] = replies.get(0, 0) + 1
+        return BAD if n == 1 else GOOD
+
+    result = run("sop", script, samples=2, reflect=False)
+    assert result.verdict == "passed" and "out.append" in result.code
+    assert "reflector" not in result.usage["by_role"]

@@ -70,6 +70,7 @@ _WORKFLOW_SETTINGS = {
     "selector",
     "attacks",
     "typecheck",
+    "reflect",
 }
 
 

@@ -48,7 +48,8 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "static": steps.static_checks(team),
             "review": steps.review(team),
             "attack": steps.red_team(team),
-            "reflect": steps.reflect(team),
+            # With ``reflect = false`` the failing evidence goes to the coder without a verbal reflection.
+            "reflect": steps.reflect(team) if team.settings.get("reflect", True) else steps.next_round,
         },
         edges={
             "plan": "examples",
@@ -61,7 +62,8 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "attack": after_attack,
             "reflect": "code",
         },
-        watch={"code": lambda s: s.code},
+        # The chosen code after each run: new candidates are evaluated before "no progress" is called.
+        watch={"run": lambda s: s.code},
         rounds=lambda s: s.round,
         verdict=lambda s: s.passed,
     )
