@@ -110,33 +110,13 @@ def _calls(node: ast.expr, entry_point: str) -> bool:
 
 
 def cases_from_prompt(prompt: str, entry_point: str) -> list[Case]:
-    """The spec's own examples: doctest lines (``>>> f(x)`` then the value) and ``f(x) ==> y`` forms."""
-    cases: list[Case] = []
-    lines = prompt.splitlines()
-    for i, raw in enumerate(lines):
-        line = raw.strip()
-        call, expected = None, None
-        if line.startswith(">>>"):
-            call = line[3:].strip()
-            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            expected = nxt if nxt and not nxt.startswith(">>>") else None
-        elif "==>" in line or "➞" in line or "=>" in line:
-            sep = "==>" if "==>" in line else ("➞" if "➞" in line else "=>")
-            call, _, expected = (part.strip() for part in line.partition(sep))
-        elif line.startswith(f"{entry_point}(") and " == " in line:
-            call, _, expected = (part.strip() for part in line.partition(" == "))
-        if call and expected and _valid_case(call, expected, entry_point):
-            cases.append(Case(call=call, expected=expected, origin="prompt"))
-    return cases
+    """The spec's own examples (doctest ``>>>`` blocks, else ``f(x) ==> y`` style lines): trusted cases."""
+    from sparring.tools import examples_from_prompt
 
-
-def _valid_case(call: str, expected: str, entry_point: str) -> bool:
-    try:
-        node = ast.parse(call, mode="eval").body
-        ast.parse(expected, mode="eval")
-    except SyntaxError:
-        return False
-    return _calls(node, entry_point)
+    return [
+        Case(call=e.call, expected=e.expected, origin="prompt")
+        for e in examples_from_prompt(prompt, entry_point)
+    ]
 
 
 _PROBE = r"""

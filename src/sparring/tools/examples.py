@@ -11,7 +11,7 @@ import doctest
 import re
 from dataclasses import dataclass
 
-_ARROW = re.compile(r"^\s*(?P<call>[A-Za-z_]\w*\(.*\))\s*(?:==|➞|=>|->|→)\s*(?P<want>.+?)\s*$")
+_ARROW = re.compile(r"^\s*(?P<call>[A-Za-z_]\w*\(.*\))\s*(?:==>|==|➞|=>|->|→)\s*(?P<want>.+?)\s*$")
 
 
 @dataclass(frozen=True)
