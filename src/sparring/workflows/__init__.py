@@ -198,7 +198,10 @@ def solve(
     wall_clock_s: float | None = None,
     models: Callable[[str], Model] | None = None,
 ) -> Result:
-    """Run ``task`` through the configured workflow and return the result with evidence and cost."""
+    """Run ``task`` through the configured workflow and return the result with evidence and cost.
+
+    ``budget`` meters the models built here from ``config``; callers that pass their own ``models``
+    meter them themselves (``RoleModels(config, Meter(budget))``), as the CLI and benchmarks do."""
     graph, team = build_graph(config)
     meter = Meter(budget)
     limits = Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s)
