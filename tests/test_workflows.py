@@ -237,3 +237,39 @@ def test_sop_judges_new_candidates_before_calling_no_progress() -> None:
     result = run("sop", script, samples=2, reflect=False)
     assert result.verdict == "passed" and "out.append" in result.code
     assert "reflector" not in result.usage["by_role"]
+
+
+NO_EXAMPLES = 'def inc(x: int) -> int:\n    """Return x plus one."""\n'
+
+
+def test_nothing_checked_is_unverified_not_passed() -> None:
+    model = Model(ScriptedBackend(lambda r: "```python\ndef inc(x):\n    return 0\n```"))
+    result = solve(
+        task_from_source(NO_EXAMPLES),
+        TeamConfig(workflow="single"),
+        store=RunStore(":memory:"),
+        sandbox=open_sandbox(),
+        models=lambda r: model,
+    )
+    assert result.verdict == "unverified" and result.confidence == 0.0
+
+
+def test_without_spec_examples_the_designed_tests_decide() -> None:
+    def script(request: Request) -> str:
+        if "tester" in request.messages[0].content:
+            return "```python\nassert inc(1) == 2\nassert inc(5) == 6\n```"
+        if "earlier attempt is wrong" in request.messages[-1].content:
+            return "```python\ndef inc(x):\n    return x + 1\n```"
+        return "```python\ndef inc(x):\n    return 0\n```"
+
+    model = Model(ScriptedBackend(script))
+    config = TeamConfig(workflow="sop", settings={"samples": 1, "reflect": False})
+    result = solve(
+        task_from_source(NO_EXAMPLES),
+        config,
+        store=RunStore(":memory:"),
+        sandbox=open_sandbox(),
+        models=lambda r: model,
+    )
+    assert result.verdict == "passed" and "x + 1" in result.code
+    assert 0 < result.confidence <= 0.5  # vouched for by designed tests only

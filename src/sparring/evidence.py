@@ -59,9 +59,26 @@ class Evidence(BaseModel):
         ]
         return self.load_error is None and all(o.passed for o in judged)
 
+    def _judged(self, trusted: bool) -> list[Outcome]:
+        return [
+            o
+            for o in self.outcomes
+            if o.case.expected is not None and (o.case.origin != "generated") == trusted
+        ]
+
+    @property
+    def has_trusted(self) -> bool:
+        return bool(self._judged(trusted=True))
+
+    @property
+    def checked(self) -> int:
+        """How many cases with an expectation ran: 0 means nothing verified this candidate."""
+        return sum(1 for o in self.outcomes if o.case.expected is not None)
+
     def passes_trusted(self) -> bool:
-        """Every case whose expectation we trust passes: all but the designed (``generated``) ones."""
-        judged = [o for o in self.outcomes if o.case.expected is not None and o.case.origin != "generated"]
+        """The cases we trust pass: the spec's examples and confirmed attacks. Designed tests may carry
+        wrong expectations, so they decide only when there is nothing better (a spec without examples)."""
+        judged = self._judged(trusted=True) or self._judged(trusted=False)
         return self.load_error is None and all(o.passed for o in judged)
 
     def count_passed(self, origin: str | None = None) -> int:

@@ -150,7 +150,8 @@ def build_graph(config: TeamConfig) -> tuple[Graph[FunctionState], Team]:
 
 @dataclass(frozen=True)
 class Result:
-    """What a solve produces; ``verdict`` is passed, failed or stopped:<reason>."""
+    """What a solve produces; ``verdict`` is passed, failed, stopped:<reason>, or unverified (no test
+    with an expected value could be run: a spec without examples and no designed tests)."""
 
     run_id: str
     workflow: str
@@ -253,7 +254,13 @@ def _budget_dict(budget: Budget | None) -> dict[str, Any]:
 def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, seconds: float) -> Result:
     s = run.state
     stopped = run.reason if run.reason.startswith("stopped:") else None
+    chosen = next((c.evidence for c in s.candidates if c.code == s.code and c.evidence is not None), None)
+    checked = chosen.checked if chosen is not None else 0
+    verdict = stopped or run.status
+    if verdict == "passed" and checked == 0:
+        verdict = "unverified"  # nothing with an expected value ran: no claim either way
     evidence = {
+        "checked": checked,
         "examples": len(s.examples),
         "tests": [c.as_assert() for c in s.tests],
         "dropped_tests": [d.model_dump() for d in s.dropped_tests],
@@ -266,10 +273,10 @@ def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, sec
     return Result(
         run.run_id,
         workflow,
-        stopped or run.status,
+        verdict,
         stopped,
         s.code,
-        s.confidence,
+        0.0 if verdict == "unverified" else s.confidence,
         evidence,
         usage_of(store, run.run_id, seconds),
     )

@@ -226,7 +226,7 @@ def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
         "code": best.code,
         "passed": ev.passes_trusted(),
         "confidence": confidence,
-        "feedback": describe_failure(ev, trusted_only=True),
+        "feedback": describe_failure(ev, trusted_only=ev.has_trusted),
     }
 
 
@@ -250,6 +250,8 @@ def select(candidates: list[Candidate]) -> tuple[Candidate, float]:
     designed = sum(1 for o in ev.outcomes if o.case.origin == "generated" and o.case.expected is not None)
     designed_rate = ev.count_passed("generated") / designed if designed else 1.0
     confidence = 0.5 * ev.passes_trusted() + 0.3 * designed_rate + 0.2 * agreeing / len(candidates)
+    if not ev.has_trusted:  # only designed tests (or nothing) vouch for it
+        confidence = 0.5 * confidence if ev.checked else 0.0
     return best, round(confidence, 3)
 
 
