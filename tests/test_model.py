@@ -118,3 +118,14 @@ def test_token_budget() -> None:
 
 def test_extract_json_tolerates_prose() -> None:
     assert extract_json('Here you go: {"a": {"b": 1}} hope it helps') == '{"a": {"b": 1}}'
+
+
+def test_usage_of_repair_attempts_is_summed_and_travels_with_the_error() -> None:
+    backend = ScriptedBackend(['{"ok": "maybe"}', '{"ok": false, "score": 1}'])
+    reply = Model(backend).complete("judge", schema=Verdict)
+    first = Model(ScriptedBackend(['{"ok": "maybe"}'])).complete("judge").usage
+    assert reply.usage.completion_tokens > first.completion_tokens  # both tries counted
+    m, _ = model(["bad", "worse", "worst"], repair_retries=2)
+    with pytest.raises(MalformedOutput) as err:
+        m.complete("judge", schema=Verdict)
+    assert err.value.usage is not None and err.value.usage.completion_tokens >= 3

@@ -273,3 +273,24 @@ def test_without_spec_examples_the_designed_tests_decide() -> None:
     )
     assert result.verdict == "passed" and "x + 1" in result.code
     assert 0 < result.confidence <= 0.5  # vouched for by designed tests only
+
+
+def test_tokens_of_a_reviewer_that_never_answers_validly_are_still_counted() -> None:
+    def script(request: Request) -> str:
+        if "reviewer" in request.messages[0].content:
+            return "I think it is fine, probably."
+        return GOOD if "expert Python" in request.messages[0].content else team_script(request)
+
+    backend = ScriptedBackend(script)
+    meter = Meter()
+    model = Model(backend, meter=meter)
+    result = solve(
+        demo_task(),
+        TeamConfig(workflow="sop", settings={"samples": 1, "review": True}),
+        store=RunStore(":memory:"),
+        sandbox=open_sandbox(),
+        models=lambda r: model,
+    )
+    assert result.verdict == "passed"
+    assert result.usage["calls"] == meter.total.calls - 2  # three reviewer tries, one message event
+    assert result.usage["tokens"] == meter.total.tokens

@@ -19,6 +19,8 @@ run (a failing test, a rejected review) are not exceptions: they are evidence in
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SparringError(Exception):
     """Base class: the message is one line a user can act on."""
@@ -51,17 +53,19 @@ class TransientModelError(ModelError):
 class TruncatedOutput(ModelError):
     """The model stopped because it hit the token limit; the partial text is kept on the error."""
 
-    def __init__(self, message: str, *, partial: str) -> None:
+    def __init__(self, message: str, *, partial: str, usage: Any = None) -> None:
         super().__init__(message)
         self.partial = partial
+        self.usage = usage  # what the cut-off call cost (a sparring.llm.Usage)
 
 
 class MalformedOutput(ModelError):
     """Structured output stayed invalid after the allowed repair retries."""
 
-    def __init__(self, message: str, *, last_text: str) -> None:
+    def __init__(self, message: str, *, last_text: str, usage: Any = None) -> None:
         super().__init__(message)
         self.last_text = last_text
+        self.usage = usage  # what every try cost together (a sparring.llm.Usage)
 
 
 class ModelFetchError(SparringError):

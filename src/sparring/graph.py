@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 from pydantic import BaseModel
 
-from sparring.errors import BudgetExceeded, ConfigError
+from sparring.errors import BudgetExceeded, ConfigError, ModelError
 from sparring.guards import Guards, Limits, Stop
 from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, status_of, to_json
 
@@ -74,26 +74,63 @@ class RunContext:
         return self.models(role)
 
     def complete(self, role: str, messages: Any, *, schema: Any = None, **options: Any) -> Any:
-        """Ask the model of ``role`` and record the exchange as a ``message`` event; returns the Reply."""
-        reply = self.model(role).complete(messages, schema=schema, role=role, **options)
-        usage = reply.usage
-        self.record(
-            "message",
-            {
-                "role": role,
-                "model": reply.model,
-                "prompt": messages,
-                "reply": reply.text,
-                "tokens": {
-                    "prompt": usage.prompt_tokens,
-                    "completion": usage.completion_tokens,
-                    "total": usage.total_tokens,
-                },
-                "latency": reply.latency,
-                "finish_reason": getattr(reply, "finish_reason", "stop"),
-            },
+        """Ask the model of ``role`` and record the exchange as a ``message`` event; returns the Reply.
+        A call that fails after spending tokens (cut off, malformed) is recorded too, with its error."""
+        model = self.model(role)
+        try:
+            reply = model.complete(messages, schema=schema, role=role, **options)
+        except ModelError as exc:
+            usage = getattr(exc, "usage", None)
+            if usage is not None:
+                self._record_message(
+                    role,
+                    getattr(model, "name", "?"),
+                    messages,
+                    "",
+                    usage,
+                    0.0,
+                    "error",
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            raise
+        self._record_message(
+            role,
+            reply.model,
+            messages,
+            reply.text,
+            reply.usage,
+            reply.latency,
+            getattr(reply, "finish_reason", "stop"),
         )
         return reply
+
+    def _record_message(
+        self,
+        role: str,
+        model: str,
+        prompt: Any,
+        reply: str,
+        usage: Any,
+        latency: float,
+        finish: str,
+        error: str | None = None,
+    ) -> None:
+        payload: dict[str, Any] = {
+            "role": role,
+            "model": model,
+            "prompt": prompt,
+            "reply": reply,
+            "tokens": {
+                "prompt": usage.prompt_tokens,
+                "completion": usage.completion_tokens,
+                "total": usage.total_tokens,
+            },
+            "latency": latency,
+            "finish_reason": finish,
+        }
+        if error is not None:
+            payload["error"] = error
+        self.record("message", payload)
 
     def drain(self) -> list[Event]:
         with self._lock:
@@ -133,10 +170,18 @@ class Graph(Generic[S]):
             raise ConfigError(f"workflow {self.name!r} has nodes with no outgoing edge: {sorted(missing)}")
 
     def run(
-        self, state: S, *, store: RunStore, task: str = "", config: Mapping[str, Any] | None = None,
-        limits: Limits | None = None, models: Models | None = None, sandbox: Any = None,
-        clock: Callable[[], float] = time.monotonic, cancel: threading.Event | None = None,
-    ) -> RunResult[S]:  # fmt: skip
+        self,
+        state: S,
+        *,
+        store: RunStore,
+        task: str = "",
+        config: Mapping[str, Any] | None = None,
+        limits: Limits | None = None,
+        models: Models | None = None,
+        sandbox: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+        cancel: threading.Event | None = None,
+    ) -> RunResult[S]:
         """Start a new run from ``state`` at the start node and run it to a verdict or a stop."""
         guards = Guards(limits or Limits())
         config = dict(config or {}) | {"limits": guards.limits.as_dict()}
@@ -146,10 +191,16 @@ class Graph(Generic[S]):
         return _Runner(self, ctx, 0.0).loop(state, self.start, 0)
 
     def resume(
-        self, run_id: str, *, store: RunStore, limits: Limits | None = None,
-        models: Models | None = None, sandbox: Any = None, clock: Callable[[], float] = time.monotonic,
+        self,
+        run_id: str,
+        *,
+        store: RunStore,
+        limits: Limits | None = None,
+        models: Models | None = None,
+        sandbox: Any = None,
+        clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
-    ) -> RunResult[S]:  # fmt: skip
+    ) -> RunResult[S]:
         """Continue a killed or crashed run from its last checkpoint; a finished run returns its result."""
         run = store.run(run_id)
         if run.workflow != self.name:

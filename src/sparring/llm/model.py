@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sparring.errors import MalformedOutput, TransientModelError, TruncatedOutput
 from sparring.llm.cache import ResponseCache
 from sparring.llm.meter import Meter
-from sparring.llm.types import Completion, Message, MessageLike, Reply, Request, to_messages
+from sparring.llm.types import Completion, Message, MessageLike, Reply, Request, Usage, to_messages
 
 
 class Backend(Protocol):
@@ -117,16 +117,19 @@ class Model:
         )
         started = time.monotonic()
         total_attempts = 0
+        spent = Usage()  # every attempt's tokens, repairs included: the reply (or error) reports them all
         for repair in range(self.repair_retries + 1):
             completion, cached, attempts = self._send(request, role)
             total_attempts += attempts
+            spent = spent + completion.usage
             if completion.finish_reason == "length" and not (allow_truncated and schema is None):
                 raise TruncatedOutput(
                     f"{self.name} stopped at the {request.max_tokens}-token limit; raise max_tokens",
                     partial=completion.text,
+                    usage=spent,
                 )
             if schema is None:
-                return self._reply(completion, started, cached, total_attempts)
+                return self._reply(completion, spent, started, cached, total_attempts)
             try:
                 parsed = schema.model_validate_json(extract_json(completion.text))
             except ValidationError as exc:
@@ -135,12 +138,13 @@ class Model:
                         f"{self.name} gave no valid {schema.__name__} after {repair + 1} tries:"
                         f" {_first_error(exc)}",
                         last_text=completion.text,
+                        usage=spent,
                     ) from None
                 request = dataclasses.replace(
                     request, messages=(*request.messages, *_repair_messages(completion.text, exc))
                 )
                 continue
-            return self._reply(completion, started, cached, total_attempts, parsed)
+            return self._reply(completion, spent, started, cached, total_attempts, parsed)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, request: Request, role: str) -> tuple[Completion, bool, int]:
@@ -171,6 +175,7 @@ class Model:
     def _reply(
         self,
         completion: Completion,
+        usage: Usage,
         started: float,
         cached: bool,
         attempts: int,
@@ -178,7 +183,7 @@ class Model:
     ) -> Reply:
         return Reply(
             text=completion.text,
-            usage=completion.usage,
+            usage=usage,
             latency=time.monotonic() - started,
             model=completion.model or self.name,
             parsed=parsed,
