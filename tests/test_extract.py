@@ -69,3 +69,22 @@ def test_generated_asserts_are_parsed_and_junk_ignored() -> None:
     text += "assert other(1) == 2\nassert total([3]) > 0\nassert total(\n```"
     cases = cases_from_asserts(text, "total")
     assert [(c.call, c.expected) for c in cases] == [("total([1])", "1"), ("total([2])", "2")]
+
+
+def test_a_rigged_eq_does_not_pass_and_late_output_does_not_break_the_probe() -> None:
+    from sparring.evidence import Case, run_cases
+    from sparring.sandbox import open_sandbox
+
+    rigged = "class Any:\n    def __eq__(self, other):\n        return True\n\ndef f(x):\n    return Any()\n"
+    ev = run_cases(open_sandbox(), rigged, [Case(call="f(1)", expected="2", origin="prompt")])
+    assert ev.load_error is None and ev.outcomes[0].passed is False
+    noisy = "import atexit\natexit.register(print, '{oops')\n\ndef f(x):\n    return x + 1\n"
+    ev = run_cases(open_sandbox(), noisy, [Case(call="f(1)", expected="2", origin="prompt")])
+    assert ev.load_error is None and ev.outcomes[0].passed is True
+
+
+def test_a_one_line_prompt_with_a_dot_is_a_prompt_not_a_path() -> None:
+    from sparring.tasks import load_task
+
+    task = load_task("def add(a, b): '''Add a and b.'''")
+    assert task.entry_point == "add"

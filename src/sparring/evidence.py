@@ -173,7 +173,11 @@ for case in ([] if out["load_error"] else cfg["cases"]):
         signal.setitimer(signal.ITIMER_REAL, 0)
         r["output"] = repr(got)[:300]
         if case["expected"] is not None:
-            r["passed"] = bool(_eq(got, eval(case["expected"], ns)))
+            # The expectation is evaluated apart from the candidate's namespace and compared from its
+            # side, so a returned object with a rigged __eq__ cannot pass for the right value.
+            want = eval(case["expected"], {"__builtins__": __builtins__, "math": math})
+            numbers = isinstance(want, (int, float)) and isinstance(got, (int, float))
+            r["passed"] = bool((type(got) is type(want) or numbers) and _eq(want, got))
     except _Timeout:
         timeouts += 1
         r["error"] = "Timeout: no answer within the case time limit"
@@ -214,9 +218,12 @@ def run_cases(
         limits=Limits(timeout=limits.wall_seconds),
     )
     _, found, payload = execution.stdout.rpartition(marker)
-    if not found:
+    try:  # anything the candidate prints after the probe's line (an atexit hook) is ignored
+        data = json.JSONDecoder().raw_decode(payload)[0] if found else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
         reason = f"{execution.verdict}: {execution.stderr.strip()[-300:]}".strip(": ")
         return Evidence(load_error=f"no result from the probe ({reason})", verdict=str(execution.verdict))
-    data = json.loads(payload)
     outcomes = [Outcome(case=c, **r) for c, r in zip(cases, data["outcomes"], strict=False)]
     return Evidence(outcomes=outcomes, load_error=data["load_error"], verdict=str(execution.verdict))

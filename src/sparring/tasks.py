@@ -55,8 +55,8 @@ def _complete_stub(source: str) -> str:
 
 def load_task(arg: str) -> FunctionTask:
     """``arg`` is a path to a ``.py`` file or the prompt text itself."""
-    path = Path(arg)
-    if arg.endswith(".py") or (len(arg) < 4096 and "\n" not in arg and path.suffix):
+    path = Path(arg) if "\n" not in arg and len(arg) < 4096 else None
+    if path is not None and (arg.endswith(".py") or path.is_file()):
         if not path.is_file():
             raise TaskError(f"task file not found: {arg}")
         try:
