@@ -66,8 +66,18 @@ def test_solve_json_and_runs_list(capsys: pytest.CaptureFixture[str], tmp_path: 
     task.write_text('def ident(x):\n    """Return x.\n    >>> ident(3)\n    3\n    """\n')
     store = str(tmp_path / "runs.db")
     reply = "```python\ndef ident(x):\n    return x\n```"
-    code, out, _ = run_cli(capsys, "solve", str(task), "--workflow", "single", "--model", f"scripted:{reply}",
-                           "--store", store, "--json")  # fmt: skip
+    code, out, _ = run_cli(
+        capsys,
+        "solve",
+        str(task),
+        "--workflow",
+        "single",
+        "--model",
+        f"scripted:{reply}",
+        "--store",
+        store,
+        "--json",
+    )
     result = json.loads(out)
     assert code == 0
     assert {"run_id", "workflow", "verdict", "stop_reason", "code", "confidence", "usage"} <= set(result)
@@ -85,3 +95,33 @@ def test_sandbox_command_reports_the_verdict(capsys: pytest.CaptureFixture[str])
     assert code == 0 and out.strip() == "42" and "ok" in err
     code, _, err = run_cli(capsys, "sandbox", "--timeout", "0.5", "--", "sleep", "5")
     assert code == 1 and "timeout" in err
+
+
+@pytest.mark.parametrize(
+    ("team", "message"),
+    [
+        ('[team]\nsamples = "x"\n', "samples must be int"),
+        ("[team]\nsamples = 0\n", "samples must be at least 1"),
+        ('[team]\ntemperature = "hot"\n', "temperature must be float"),
+        ("team = 5\n", "must be tables"),
+        ("[models]\ncoder = 5\n", "model spec string"),
+        ("roles = [5]\n", "list of paths"),
+    ],
+)
+def test_bad_team_files_are_one_line_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, team: str, message: str
+) -> None:
+    file = tmp_path / "team.toml"
+    file.write_text(team)
+    code, _, err = run_cli(
+        capsys,
+        "solve",
+        "def f(x):\n    '''Id.'''",
+        "--team",
+        str(file),
+        "--model",
+        "scripted:x",
+        "--store",
+        str(tmp_path / "r.db"),
+    )
+    assert code == 1 and message in err and "Traceback" not in err

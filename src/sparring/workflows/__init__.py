@@ -125,6 +125,15 @@ def load_team_file(path: str | Path, base: TeamConfig) -> TeamConfig:
         raise ConfigError(f"team file not found: {file}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"team file {file} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read team file {file}: {exc.strerror or exc}") from None
+    if not isinstance(data.get("team", {}), dict) or not isinstance(data.get("models", {}), dict):
+        raise ConfigError(f"team file {file}: [team] and [models] must be tables")
+    if not all(isinstance(v, str) for v in data.get("models", {}).values()):
+        raise ConfigError(f"team file {file}: every [models] entry must be a model spec string")
+    roles_list = data.get("roles", [])
+    if not isinstance(roles_list, list) or not all(isinstance(r, str) for r in roles_list):
+        raise ConfigError(f"team file {file}: roles must be a list of paths")
     unknown = set(data.get("team", {})) - _TEAM_FIELDS - _WORKFLOW_SETTINGS - {"k", "workflow"}
     if unknown:
         raise ConfigError(f"team file {file}: unknown settings {sorted(unknown)}")
@@ -139,9 +148,44 @@ def load_team_file(path: str | Path, base: TeamConfig) -> TeamConfig:
     )
 
 
+# (type, smallest allowed) of every numeric or boolean setting; strings are checked by their workflow.
+_SETTING_TYPES: dict[str, tuple[type, float | None]] = {
+    **{name: (int, 1) for name in ("samples", "max_rounds", "k", "agents")},
+    **{name: (int, 0) for name in ("test_count", "seed", "attacks")},
+    **{name: (float, 0.0) for name in ("temperature", "confidence_threshold")},
+    **{
+        name: (bool, None)
+        for name in (
+            "plan",
+            "review",
+            "review_tests",
+            "red_team",
+            "lessons",
+            "typecheck",
+            "reflect",
+            "show_confidence",
+        )
+    },
+}
+
+
+def check_settings(settings: Mapping[str, Any]) -> None:
+    """Team settings of the wrong type or range are a ``ConfigError`` before anything runs."""
+    for name, value in settings.items():
+        kind, least = _SETTING_TYPES.get(name, (object, None))
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok:
+            raise ConfigError(f"team setting {name} must be {kind.__name__}, got {value!r}")
+        if least is not None and value < least:
+            raise ConfigError(f"team setting {name} must be at least {least}, got {value!r}")
+
+
 def build_graph(config: TeamConfig) -> tuple[Graph[FunctionState], Team]:
     base, extra = parse_workflow(config.workflow)
     settings = {**DEFAULTS[base], **extra, **config.settings}
+    check_settings(settings)
     team_kwargs = {k: v for k, v in settings.items() if k in _TEAM_FIELDS}
     other = {k: v for k, v in settings.items() if k not in _TEAM_FIELDS}
     team = Team(roles=load_roles(config.role_dirs), settings=other, **team_kwargs)
