@@ -65,9 +65,13 @@ class ResultsFile:
         self.path = path
         self.sha256 = dataset_sha256
         self.done: dict[tuple[str, str], TaskResult] = {}
+        if resume and not path.is_file():
+            raise ConfigError(f"nothing to resume: {path} is not a benchmark results file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and path.is_file():
+        if resume:
             self.done = {r.key: r for r in self._read()}
+            if not self.done and path.read_text(encoding="utf-8").strip():
+                raise TaskError(f"{path} holds no benchmark results; refusing to overwrite it")
         elif path.is_file() and path.stat().st_size:
             raise ConfigError(f"{path} already holds benchmark results: resume it or use another directory")
         # rewrite what was kept, dropping a line cut short by a kill

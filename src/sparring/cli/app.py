@@ -64,7 +64,7 @@ def ask(
     prompt: Annotated[str, typer.Argument(help="The prompt to send.")],
     model: ModelOpt = "local",
     system: Annotated[str | None, typer.Option(help="A system message.")] = None,
-    max_tokens: Annotated[int, typer.Option(help="Completion token limit.")] = 512,
+    max_tokens: Annotated[int, typer.Option(help="Completion token limit.", min=1)] = 512,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reply as one JSON object.")] = False,
 ) -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from sparring.bench import oracle, run_benchmark
 from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
+from sparring.errors import ConfigError
 from sparring.llm import Budget, Meter
 from sparring.sandbox import Sandbox, open_sandbox
 from sparring.store import RunStore
@@ -54,7 +55,7 @@ def bench_command(
     limit: Annotated[int | None, typer.Option(help="The first N tasks.")] = None,
     sample: Annotated[int | None, typer.Option(help="A seeded random sample of N tasks.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
-    workers: Annotated[int, typer.Option(help="Tasks solved at once.")] = 1,
+    workers: Annotated[int, typer.Option(help="Tasks solved at once.", min=1)] = 1,
     export: Annotated[str | None, typer.Option(help="Write one JSON line per task and workflow.")] = None,
     resume: Annotated[
         str | None, typer.Option(help="Continue an interrupted benchmark (its results file).")
@@ -75,6 +76,8 @@ def bench_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Benchmark workflows on hidden tests: pass@1 base/plus, tokens, calls and time per task."""
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise ConfigError(f"--out must be a directory, and {out} is a file")
     workflows = workflow or ["single", "sop"]
     for name in workflows:
         parse_workflow(name)

@@ -24,7 +24,7 @@ RunId = Annotated[str, typer.Argument(help="The run id.")]
 def list_(
     store: StoreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
-    limit: Annotated[int, typer.Option(help="Show at most this many runs (newest first).")] = 50,
+    limit: Annotated[int, typer.Option(help="Show at most this many runs (newest first).", min=1)] = 50,
 ) -> None:
     """Runs in the store, newest first."""
     runs = list_runs(RunStore(store))[:limit]

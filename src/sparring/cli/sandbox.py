@@ -19,8 +19,8 @@ def sandbox_command(
     check: Annotated[
         bool, typer.Option("--check", help="Report which backends work and what they protect.")
     ] = False,
-    timeout: Annotated[float, typer.Option(help="Wall-clock seconds.")] = 10.0,
-    memory_mb: Annotated[int, typer.Option(help="Memory limit in MiB.")] = 512,
+    timeout: Annotated[float, typer.Option(help="Wall-clock seconds.", min=0.01)] = 10.0,
+    memory_mb: Annotated[int, typer.Option(help="Memory limit in MiB.", min=1)] = 512,
 ) -> None:
     """Run CMD in the sandbox and print its verdict (``sparring sandbox -- python -c 'print(1)'``)."""
     if check:
