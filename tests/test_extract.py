@@ -88,3 +88,16 @@ def test_a_one_line_prompt_with_a_dot_is_a_prompt_not_a_path() -> None:
 
     task = load_task("def add(a, b): '''Add a and b.'''")
     assert task.entry_point == "add"
+
+
+def test_bodies_fences_with_file_names_and_setup_lines_survive() -> None:
+    body = "for x in xs:\n    if x:\n        return x\nreturn 0\n"
+    code = solution_from_reply(PROMPT, "total", body)
+    compile(code, "solution.py", "exec")
+    named = "```python solution.py\ndef total(xs):\n    return 7\n```\nDone."
+    assert "return 7" in solution_from_reply(PROMPT, "total", named)
+    setup = "```python\nimport sys\nsys.setrecursionlimit(10000)\n"
+    setup += "try:\n    from math import prod\nexcept ImportError:\n"
+    setup += "    prod = None\n\ndef total(xs):\n    return sum(xs)\n\nprint(total([1]))\n```"
+    kept = solution_from_reply(PROMPT, "total", setup)
+    assert "setrecursionlimit" in kept and "from math import prod" in kept and "print(" not in kept

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _KEEP = (
     ast.Import,
     ast.ImportFrom,
@@ -18,6 +19,7 @@ _KEEP = (
     ast.ClassDef,
     ast.Assign,
     ast.AnnAssign,
+    ast.Try,
 )
 
 
@@ -43,7 +45,7 @@ def _keep_definitions(code: str) -> str:
         tree = ast.parse(code)
     except SyntaxError:
         return code
-    kept = [node for node in tree.body if isinstance(node, _KEEP)]
+    kept = [node for node in tree.body if isinstance(node, _KEEP) or _is_setup_call(node)]
     if len(kept) == len(tree.body):
         return code
     lines = code.splitlines()
@@ -52,6 +54,14 @@ def _keep_definitions(code: str) -> str:
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         parts.append("\n".join(lines[start - 1 : node.end_lineno]))
     return "\n\n".join(parts) + "\n"
+
+
+def _is_setup_call(node: ast.stmt) -> bool:
+    """Module-level calls that configure rather than demonstrate (``sys.setrecursionlimit(...)``)."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    return isinstance(func, ast.Attribute) and func.attr in ("setrecursionlimit", "seed")
 
 
 def solution_from_reply(prompt: str, entry_point: str, reply: str) -> str:
@@ -65,9 +75,7 @@ def solution_from_reply(prompt: str, entry_point: str, reply: str) -> str:
         header = ""  # the prompt, header included, is already part of the code
         body = max(blocks, key=len)
         # A bare function body: graft it onto the prompt's signature and docstring.
-        indented = "\n".join(
-            ("    " + ln if ln.strip() and not ln.startswith((" ", "\t")) else ln) for ln in body.splitlines()
-        )
+        indented = textwrap.indent(textwrap.dedent(body), "    ")
         code = prompt.rstrip() + "\n" + indented
     code = _keep_definitions(code)
     header = _missing_from(header, code)
