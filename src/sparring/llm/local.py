@@ -81,6 +81,15 @@ class LocalBackend:
     def name(self) -> str:
         return f"local:{self.path.stem}"
 
+    @property
+    def cache_id(self) -> str:
+        """What the response cache keys on: the file itself, not just its name."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return self.name
+        return f"{self.name}@{self.path.resolve()}:{st.st_size}:{int(st.st_mtime)}"
+
     def server_url(self) -> str:
         """The loopback OpenAI-compatible endpoint that the same engine also serves."""
         return f"{load_engine(self.path, self.settings).listening_address}/v1"

@@ -153,7 +153,8 @@ class Model:
             self.meter.check()
         cacheable = self.cache is not None and (request.temperature == 0 or request.seed is not None)
         t0 = time.monotonic()
-        completion = self.cache.get(self.name, request) if cacheable and self.cache is not None else None
+        key = getattr(self.backend, "cache_id", self.name)  # e.g. a local model's path, size and date
+        completion = self.cache.get(key, request) if cacheable and self.cache is not None else None
         cached, attempts = completion is not None, 0
         while completion is None:
             attempts += 1
@@ -164,7 +165,7 @@ class Model:
                     raise
                 self.sleep(self.retry.delay(attempts - 1, exc.retry_after))
         if cacheable and self.cache is not None and not cached and completion.finish_reason != "length":
-            self.cache.put(self.name, request, completion)
+            self.cache.put(key, request, completion)
         if self.meter is not None:
             cost = self.pricing(completion) if self.pricing else None
             self.meter.add(
