@@ -294,3 +294,21 @@ def test_tokens_of_a_reviewer_that_never_answers_validly_are_still_counted() -> 
     assert result.verdict == "passed"
     assert result.usage["calls"] == meter.total.calls - 2  # three reviewer tries, one message event
     assert result.usage["tokens"] == meter.total.tokens
+
+
+def test_an_observer_sees_every_event_as_it_is_recorded() -> None:
+    from sparring.store import Event
+
+    seen: list[Event] = []
+    model = Model(ScriptedBackend(team_script))
+    result = solve(
+        demo_task(),
+        TeamConfig(workflow="reflexion"),
+        store=RunStore(":memory:"),
+        sandbox=open_sandbox(),
+        models=lambda r: model,
+        observer=seen.append,
+    )
+    kinds = [e.kind for e in seen]
+    assert result.verdict == "passed" and kinds.count("message") == result.usage["calls"]
+    assert "tool" in kinds and kinds[-1] == "run.finished"

@@ -49,6 +49,7 @@ class RunContext:
     cancel: threading.Event
     node: str = ""
     step: int = 0
+    observer: Callable[[Event], None] | None = None  # sees each event as it is recorded (live progress)
     _pending: list[Event] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -65,6 +66,8 @@ class RunContext:
         event = self.event(kind, payload)
         with self._lock:
             self._pending.append(event)
+        if self.observer is not None:
+            self.observer(event)
 
     def model(self, role: str) -> Any:
         if isinstance(self.models, Mapping):
@@ -181,6 +184,7 @@ class Graph(Generic[S]):
         sandbox: Any = None,
         clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
+        observer: Callable[[Event], None] | None = None,
     ) -> RunResult[S]:
         """Start a new run from ``state`` at the start node and run it to a verdict or a stop."""
         guards = Guards(limits or Limits())
@@ -188,6 +192,7 @@ class Graph(Generic[S]):
         first = Checkpoint(0, self.start, state.model_dump(mode="json"), guards.memory, 0.0)
         run_id = store.create_run(self.name, task, config, first)
         ctx = RunContext(run_id, store, models or {}, sandbox, guards, clock, cancel or threading.Event())
+        ctx.observer = observer
         return _Runner(self, ctx, 0.0).loop(state, self.start, 0)
 
     def resume(
@@ -200,6 +205,7 @@ class Graph(Generic[S]):
         sandbox: Any = None,
         clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
+        observer: Callable[[Event], None] | None = None,
     ) -> RunResult[S]:
         """Continue a killed or crashed run from its last checkpoint; a finished run returns its result."""
         run = store.run(run_id)
@@ -215,6 +221,7 @@ class Graph(Generic[S]):
         resumed = Event("run.resumed", {"from_step": cp.step, "node": cp.next_node}, None, cp.step)
         store.commit(run_id, [resumed], status="running")
         ctx = RunContext(run_id, store, models or {}, sandbox, guards, clock, cancel or threading.Event())
+        ctx.observer = observer
         return _Runner(self, ctx, cp.elapsed).loop(state, cp.next_node, cp.step)
 
 

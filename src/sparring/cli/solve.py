@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,8 +15,8 @@ from rich.syntax import Syntax
 from sparring.cli.repo import run_repo_command
 from sparring.errors import ConfigError
 from sparring.llm import Budget, Meter, Model
-from sparring.sandbox import Execution, Sandbox, open_sandbox
-from sparring.store import RunStore
+from sparring.sandbox import open_sandbox
+from sparring.store import Event, RunStore
 from sparring.tasks import FunctionTask, demo_task, load_task
 from sparring.workflows import Result, RoleModels, TeamConfig, load_team_file, solve
 
@@ -36,36 +36,38 @@ def parse_role_models(items: Sequence[str], default: str) -> dict[str, str]:
 
 
 class _Watched:
-    """Wraps the role → model lookup and the sandbox to show which agent is working."""
+    """Live status from the run's own events: which agent works, the round, how many tests pass."""
 
-    def __init__(self, status: Status | None, models: RoleModels, sandbox: Sandbox) -> None:
-        self.status, self.models, self.sandbox = status, models, sandbox
+    def __init__(self, status: Status, models: RoleModels) -> None:
+        self.status, self.models = status, models
+        self.round, self.passing = 1, (0, 0)
+
+    @property
+    def best(self) -> str:
+        passed, cases = self.passing
+        return f" · best so far: {passed}/{cases} tests pass" if cases else ""
 
     def model(self, role: str) -> Model:
-        if self.status is not None:
-            self.status.update(f"[bold]{role}[/] is working…")
+        self.status.update(f"round {self.round} · [bold]{role}[/] is working…{self.best}")
         model: Model = self.models(role)
         return model
 
-    def show(self, text: str) -> None:
-        if self.status is not None:
-            self.status.update(text)
-
-
-class _WatchedSandbox:
-    def __init__(self, inner: Sandbox, watch: _Watched) -> None:
-        self.inner, self.watch = inner, watch
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def run(self, argv: Sequence[str], **kwargs: Any) -> Execution:
-        self.watch.show("[bold]executor[/] is running tests in the sandbox…")
-        return self.inner.run(argv, **kwargs)
-
-    def report(self) -> Any:
-        return self.inner.report()
+    def observe(self, event: Event) -> None:
+        p = event.payload
+        if event.kind == "edge" and p.get("to") == "run":
+            self.status.update(f"round {self.round} · [bold]executor[/] runs the tests in the sandbox…")
+        elif (
+            event.kind == "edge"
+            and p.get("from") in ("reflect", "attack", "review")
+            and p.get("to") != "__end__"
+        ):
+            self.round += 1
+        elif event.kind == "tool" and p.get("tool") == "tests" and p.get("cases"):
+            self.passing = max(self.passing, (int(p["passed"]), int(p["cases"])))
+        elif event.kind == "message":
+            self.status.update(
+                f"round {self.round} · {p['role']} answered ({p['tokens']['total']} tokens){self.best}"
+            )
 
 
 def run_solve(
@@ -77,7 +79,7 @@ def run_solve(
     quiet: bool,
     wall_clock: float | None = None,
 ) -> Result:
-    """Solve with a live status line (which agent is working) unless ``quiet``."""
+    """Solve with a live status line (round, which agent is working, tests passing) unless ``quiet``."""
     sandbox = open_sandbox()
     models = RoleModels(config, Meter(budget))
     if quiet or not console.is_terminal:
@@ -85,15 +87,16 @@ def run_solve(
             task, config, store=store, sandbox=sandbox, budget=budget, wall_clock_s=wall_clock, models=models
         )
     with console.status(f"solving {task.title} with {config.workflow}…") as status:
-        watch = _Watched(status, models, sandbox)
+        watch = _Watched(status, models)
         return solve(
             task,
             config,
             store=store,
-            sandbox=_WatchedSandbox(sandbox, watch),
+            sandbox=sandbox,
             budget=budget,
             wall_clock_s=wall_clock,
             models=watch.model,
+            observer=watch.observe,
         )
 
 

@@ -19,7 +19,7 @@ from sparring.guards import Limits
 from sparring.lessons import Lessons, learn
 from sparring.llm import Budget, Meter, Model, open_model
 from sparring.roles import load_roles
-from sparring.store import RunStore
+from sparring.store import Event, RunStore
 from sparring.tasks import FunctionTask
 from sparring.workflows import adversarial, debate, reflexion, roundtable, sample, single, sop
 from sparring.workflows.state import FunctionState, Lesson, TaskSpec
@@ -242,6 +242,7 @@ def solve(
     budget: Budget | None = None,
     wall_clock_s: float | None = None,
     models: Callable[[str], Model] | None = None,
+    observer: Callable[[Event], None] | None = None,
 ) -> Result:
     """Run ``task`` through the configured workflow and return the result with evidence and cost.
 
@@ -261,6 +262,7 @@ def solve(
         limits=limits,
         models=role_models,
         sandbox=sandbox,
+        observer=observer,
     )
     if team.lessons:  # settle the lessons used; admit a new one only from a fix verified by tests
         s = run.state
