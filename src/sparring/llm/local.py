@@ -96,21 +96,7 @@ class LocalBackend:
 
     def send(self, request: Request) -> Completion:
         engine = load_engine(self.path, self.settings)
-        body: dict[str, Any] = {
-            "messages": [m.as_dict() for m in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-            "cache_prompt": True,
-        }
-        if request.stop:
-            body["stop"] = list(request.stop)
-        if request.seed is not None:
-            body["seed"] = request.seed
-        if request.json_schema is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "reply", "schema": request.json_schema},
-            }
+        body = request.chat_body() | {"cache_prompt": True}
         try:
             result = engine.handle_chat_completions(body)
         except ValueError as exc:  # e.g. a schema llama.cpp cannot turn into a grammar

@@ -34,21 +34,7 @@ class OpenAIBackend:
 
     def send(self, request: Request) -> Completion:
         guard_remote(self.base_url or "https://api.openai.com/v1", self.name)
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": [m.as_dict() for m in request.messages],
-            "temperature": request.temperature,
-            "max_tokens": request.max_tokens,
-        }
-        if request.stop:
-            kwargs["stop"] = list(request.stop)
-        if request.seed is not None:
-            kwargs["seed"] = request.seed
-        if request.json_schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "reply", "schema": request.json_schema},
-            }
+        kwargs: dict[str, Any] = {"model": self.model, **request.chat_body()}
         try:
             response = self._client.chat.completions.create(**kwargs)
         except openai.OpenAIError as exc:

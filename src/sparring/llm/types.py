@@ -84,6 +84,24 @@ class Request:
     stop: tuple[str, ...] = ()
     seed: int | None = None
 
+    def chat_body(self) -> dict[str, Any]:
+        """The OpenAI-shaped chat request (no model name): llama.cpp and OpenAI-compatible servers."""
+        body: dict[str, Any] = {
+            "messages": [m.as_dict() for m in self.messages],
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+        }
+        if self.stop:
+            body["stop"] = list(self.stop)
+        if self.seed is not None:
+            body["seed"] = self.seed
+        if self.json_schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": self.json_schema},
+            }
+        return body
+
     def cache_key_material(self) -> dict[str, Any]:
         return {
             "messages": [m.as_dict() for m in self.messages],
