@@ -312,3 +312,9 @@ def test_an_observer_sees_every_event_as_it_is_recorded() -> None:
     kinds = [e.kind for e in seen]
     assert result.verdict == "passed" and kinds.count("message") == result.usage["calls"]
     assert "tool" in kinds and kinds[-1] == "run.finished"
+
+
+def test_the_run_record_names_the_sandbox_backend() -> None:
+    store = RunStore(":memory:")
+    result = run("single", store=store)
+    assert store.run(result.run_id).config["sandbox"] == open_sandbox().name

@@ -258,7 +258,12 @@ def solve(
         FunctionState(task=TaskSpec.of(task), lessons=[Lesson(id=r.id, text=r.text) for r in recalled]),
         store=store,
         task=task.prompt,
-        config={"team": config.as_dict(), "task_id": task.task_id, "budget": _budget_dict(budget)},
+        config={
+            "team": config.as_dict(),
+            "task_id": task.task_id,
+            "budget": _budget_dict(budget),
+            "sandbox": getattr(sandbox, "name", str(sandbox)),  # which backend ran the code
+        },
         limits=limits,
         models=role_models,
         sandbox=sandbox,
