@@ -129,3 +129,21 @@ def test_usage_of_repair_attempts_is_summed_and_travels_with_the_error() -> None
     with pytest.raises(MalformedOutput) as err:
         m.complete("judge", schema=Verdict)
     assert err.value.usage is not None and err.value.usage.completion_tokens >= 3
+
+
+def test_a_trailing_assistant_message_is_continued_where_the_backend_can() -> None:
+    backend = ScriptedBackend(["    return x + 1\n```"], supports_prefill=True)
+    reply = Model(backend).complete(
+        [{"role": "user", "content": "f?"}, {"role": "assistant", "content": "def f(x):\n"}]
+    )
+    assert backend.requests[0].messages[-1].role == "assistant"
+    assert reply.text == "def f(x):\n    return x + 1\n```"  # the reply is whole: start + continuation
+
+
+def test_a_trailing_assistant_message_is_left_out_where_the_backend_cannot() -> None:
+    backend = ScriptedBackend(["def f(x):\n    return x + 1"])
+    reply = Model(backend).complete(
+        [{"role": "user", "content": "f?"}, {"role": "assistant", "content": "def f(x):\n"}]
+    )
+    assert [m.role for m in backend.requests[0].messages] == ["user"]
+    assert reply.text == "def f(x):\n    return x + 1"

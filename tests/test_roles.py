@@ -46,3 +46,12 @@ def test_bad_role_files_name_the_problem(tmp_path: Path, text: str, match: str) 
     (tmp_path / "bad.toml").write_text(text)
     with pytest.raises(ConfigError, match=match):
         load_roles([tmp_path])
+
+
+def test_a_role_prefill_becomes_the_start_of_the_reply(tmp_path: Path) -> None:
+    (tmp_path / "starter.toml").write_text(
+        'name = "starter"\nprompt = "Write {{ name }}."\nprefill = "def {{ name }}("\n', encoding="utf-8"
+    )
+    role = load_roles([tmp_path])["starter"]
+    messages = role.messages(name="f")
+    assert (messages[-1].role, messages[-1].content) == ("assistant", "def f(")

@@ -318,3 +318,19 @@ def test_the_run_record_names_the_sandbox_backend() -> None:
     store = RunStore(":memory:")
     result = run("single", store=store)
     assert store.run(result.run_id).config["sandbox"] == open_sandbox().name
+
+
+def test_sop_stops_at_a_first_round_whose_candidates_agree() -> None:
+    result = run("sop", lambda r: TESTS if "tester" in r.messages[0].content else GOOD)
+    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 2
+
+
+def test_sop_draws_more_candidates_when_the_first_ones_disagree() -> None:
+    def script(request: Request) -> str:
+        if "tester" in request.messages[0].content:
+            return TESTS
+        return BAD if request.temperature == 0 else GOOD  # the greedy candidate is the wrong one
+
+    result = run("sop", script, max_rounds=1)
+    assert result.verdict == "passed" and "out.append" in result.code
+    assert result.usage["by_role"]["coder"]["calls"] == 4  # two first, two more after the dispute

@@ -23,6 +23,7 @@ class AnthropicBackend:
     api_key: str | None = None
     base_url: str | None = None
     timeout: float = 600.0
+    supports_prefill: bool = True  # a trailing assistant message is continued
 
     def __post_init__(self) -> None:
         try:
@@ -48,6 +49,9 @@ class AnthropicBackend:
             "max_tokens": request.max_tokens,
             "messages": [m.as_dict() for m in request.messages if m.role != "system"],
         }
+        last = kwargs["messages"][-1] if kwargs["messages"] else None
+        if last is not None and last["role"] == "assistant":  # the API refuses a prefill ending in space
+            last["content"] = last["content"].rstrip()
         if system:
             kwargs["system"] = system
         if request.stop:

@@ -76,6 +76,8 @@ class LocalBackend:
 
     path: Path
     settings: EngineSettings = field(default_factory=EngineSettings)
+    # llama.cpp continues a trailing assistant message (a prefilled start of the reply).
+    supports_prefill: bool = True
 
     @property
     def name(self) -> str:

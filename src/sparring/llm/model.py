@@ -107,6 +107,14 @@ class Model:
         schema): then the partial reply comes back with ``finish_reason == "length"``, for callers that
         can use a part (a list of tests) and must not lose the tokens it cost."""
         msgs = to_messages(messages)
+        prefill = ""
+        if msgs and msgs[-1].role == "assistant" and schema is None:
+            # A trailing assistant message is the start of the reply (the model continues it) where the
+            # backend can do that; elsewhere it is left out and the model answers from scratch.
+            if getattr(self.backend, "supports_prefill", False):
+                prefill = msgs[-1].content
+            else:
+                msgs = msgs[:-1]
         request = Request(
             messages=tuple(msgs),
             temperature=temperature,
@@ -129,6 +137,8 @@ class Model:
                     usage=spent,
                 )
             if schema is None:
+                if prefill and not completion.text.startswith(prefill):
+                    completion = dataclasses.replace(completion, text=prefill + completion.text)
                 return self._reply(completion, spent, started, cached, total_attempts)
             try:
                 parsed = schema.model_validate_json(extract_json(completion.text))

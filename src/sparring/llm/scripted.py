@@ -34,6 +34,7 @@ class ScriptedBackend:
     replies: Iterable[str | Completion | BaseException] | Script = ()
     name: str = "scripted"
     requests: list[Request] = field(default_factory=list)
+    supports_prefill: bool = False  # True: replies are continuations of a trailing assistant message
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

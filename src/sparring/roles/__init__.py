@@ -34,6 +34,7 @@ class Role:
     max_tokens: int = 1024
     output: Output = "text"
     tools: tuple[str, ...] = ()
+    prefill: str = ""  # the start of the reply, continued by models that can (see Model.complete)
     source: str = "built-in"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -42,16 +43,28 @@ class Role:
         try:
             system = _ENV.from_string(self.system).render(**variables).strip()
             user = _ENV.from_string(self.prompt).render(**variables).strip()
+            prefill = _ENV.from_string(self.prefill).render(**variables) if self.prefill else ""
         except jinja2.UndefinedError as exc:
             raise ConfigError(f"role {self.name!r} ({self.source}): template needs {exc.message}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(
                 f"role {self.name!r} ({self.source}): bad template line {exc.lineno}: {exc}"
             ) from None
-        return ([Message.system(system)] if system else []) + [Message.user(user)]
+        start = [Message.assistant(prefill)] if prefill else []
+        return ([Message.system(system)] if system else []) + [Message.user(user)] + start
 
 
-_FIELDS = {"name", "description", "system", "prompt", "temperature", "max_tokens", "output", "tools"}
+_FIELDS = {
+    "name",
+    "description",
+    "system",
+    "prompt",
+    "temperature",
+    "max_tokens",
+    "output",
+    "tools",
+    "prefill",
+}
 
 
 def parse_role(text: str, source: str) -> Role:
@@ -74,6 +87,7 @@ def parse_role(text: str, source: str) -> Role:
             max_tokens=int(data.get("max_tokens", 1024)),
             output=data.get("output", "text"),
             tools=tuple(data.get("tools", ())),
+            prefill=str(data.get("prefill", "")),
             source=source,
             extra={k: v for k, v in data.items() if k not in _FIELDS},
         )

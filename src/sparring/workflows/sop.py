@@ -1,7 +1,7 @@
-"""``sop``: the hierarchical team. Plan → tests designed and refereed against the spec → code
-(several candidates) → run in the sandbox → select by evidence → review with evidence in hand →
-(with ``red_team``) refereed attacks; failures loop back with reflections until tests pass and the
-reviewer (and red team) accept, or a guard stops it."""
+"""``sop``: the hierarchical team. Plan → tests designed and refereed against the spec → code (a few
+candidates; more only when they fail or disagree) → run in the sandbox → select by evidence → review
+with evidence in hand → (with ``red_team``) refereed attacks; failures loop back with reflections
+until tests pass and the reviewer (and red team) accept, or a guard stops it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from sparring.workflows.state import FunctionState
 
 
 def build(team: steps.Team) -> Graph[FunctionState]:
+    widen = int(team.settings.get("widen", 0)) > 0
+
     def after_run(s: FunctionState) -> tuple[str, str]:
+        if widen and s.round == 0 and not s.widened and not (s.passed and s.agreement == 1.0):
+            why = "candidates disagree" if s.passed else "no candidate passes the trusted tests"
+            return "widen", f"{why}; drawing more candidates"
         if s.passed:
             if team.review:
                 return "review", "tests pass; to review"
@@ -44,7 +49,9 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "examples": steps.read_examples(),
             "design_tests": steps.design_tests(team),
             "code": steps.write_code(team),
+            "widen": steps.widen(team),
             "run": steps.run_tests,
+            "run_widened": steps.run_tests,
             "static": steps.static_checks(team),
             "review": steps.review(team),
             "attack": steps.red_team(team),
@@ -56,6 +63,8 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "examples": "design_tests",
             "design_tests": "code",
             "code": "run",
+            "widen": "run_widened",
+            "run_widened": "static",
             "run": "static",
             "static": after_run,
             "review": after_review,
@@ -63,6 +72,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "reflect": "code",
         },
         # The chosen code after each run: new candidates are evaluated before "no progress" is called.
+        # ("run_widened" is not watched: a widened first round is one revision, not two.)
         watch={"run": lambda s: s.code},
         rounds=lambda s: s.round,
         verdict=lambda s: s.passed,

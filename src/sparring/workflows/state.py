@@ -62,6 +62,8 @@ class FunctionState(BaseModel):
     feedback: str = ""
     reflections: list[str] = Field(default_factory=list)
     confidence: float = 0.0
+    agreement: float = 0.0  # share of the candidates that behave like the chosen one on every case
+    widened: bool = False  # sop: the extra candidates of a disputed first round were drawn
     positions: list[Position] = Field(default_factory=list)  # debate and round table
     transcript: list[Turn] = Field(default_factory=list)  # round table
     lessons: list[Lesson] = Field(default_factory=list)  # retrieved from earlier runs (opt-in)

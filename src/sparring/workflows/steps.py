@@ -197,10 +197,42 @@ def write_code(team: Team, samples: int | None = None) -> Step:
     return step
 
 
+def widen(team: Team) -> Step:
+    """Draw ``widen`` more sampled candidates when the first ones are in dispute (they fail the trusted
+    tests, or behave differently on the designed cases): easy tasks stop at a cheap first round,
+    contested ones get the wider vote. The new candidates join the ones already run."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        role = team.role("coder")
+        n = int(team.settings.get("widen", 0))
+        variables: dict[str, Any] = {
+            "task": s.task,
+            "plan": s.plan,
+            "lessons": [lesson.text for lesson in s.lessons],
+            "previous": "",
+            "feedback": "",
+            "reflections": [],
+        }
+
+        def one(i: int) -> Candidate:
+            seed = team.seed * 1000 + s.round * 100 + 50 + i
+            reply = _ask(ctx, role, temperature=team.temperature, seed=seed, **variables)
+            return Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, reply.text))
+
+        with ThreadPoolExecutor(max_workers=max(n, 1)) as pool:
+            more = list(pool.map(one, range(n)))
+        return {"candidates": s.candidates + more, "widened": True}
+
+    return step
+
+
 def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-    """Tool step: every candidate against every case, in the sandbox; the best one becomes ``code``."""
+    """Tool step: every new candidate against every case, in the sandbox; the best one becomes ``code``.
+    Candidates that already carry evidence (kept from before a widening) are not run again."""
 
     def probe(c: Candidate) -> Candidate:
+        if c.evidence is not None:
+            return c
         return Candidate(code=c.code, author=c.author, evidence=run_cases(ctx.sandbox, c.code, s.cases))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -221,11 +253,13 @@ def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
         )
     best, confidence = select(candidates)
     ev = best.evidence or Evidence()
+    same = sum(1 for c in candidates if (c.evidence or Evidence()).behaviour() == ev.behaviour())
     return {
         "candidates": candidates,
         "code": best.code,
         "passed": ev.passes_trusted(),
         "confidence": confidence,
+        "agreement": same / len(candidates),
         "feedback": describe_failure(ev, trusted_only=ev.has_trusted),
     }
 
