@@ -19,6 +19,7 @@ from sparring.errors import ModelError
 from sparring.evidence import Case, Evidence, cases_from_asserts, cases_from_prompt, run_cases
 from sparring.extract import solution_from_reply
 from sparring.graph import RunContext
+from sparring.llm.types import Message
 from sparring.roles import Role
 from sparring.workflows.state import Candidate, DroppedTest, FunctionState
 
@@ -79,25 +80,24 @@ def read_examples() -> Step:
     return step
 
 
-def plan(team: Team) -> Step:
-    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        reply = _ask(ctx, team.role("planner"), task=s.task)
-        return {"plan": reply.text.strip()}
-
-    return step
-
-
 def design_tests(team: Team) -> Step:
     """The test designer writes asserts from the spec; the mechanical referee drops the ones that
     contradict the spec's own examples, and (optionally) the test reviewer judges the rest."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        role = team.role("test_designer")
         lessons = [n.text for n in s.lessons]
-        reply = _ask(ctx, team.role("test_designer"), task=s.task, count=team.test_count, lessons=lessons)
+        variables: dict[str, Any] = {
+            "task": s.task,
+            "count": team.test_count,
+            "lessons": lessons,
+            "plan": s.plan,
+        }
+        reply = _ask(ctx, role, **variables)
         proposed = cases_from_asserts(reply.text, s.task.entry_point)
         kept, dropped = referee(proposed, s.examples)
         if team.review_tests and kept:
-            kept, more = review_tests(team, s, ctx, kept)
+            kept, more = review_in_dialogue(team, s, ctx, role.messages(**variables), reply.text, kept)
             dropped += more
         ctx.record(
             "tests.designed",
@@ -162,6 +162,41 @@ def review_tests(
         if i in wrong
     ]
     return kept, dropped
+
+
+def review_in_dialogue(
+    team: Team, s: FunctionState, ctx: RunContext, opening: list[Message], proposal: str, cases: list[Case]
+) -> tuple[list[Case], list[DroppedTest]]:
+    """Short-term dialogue inside the test design phase: the test reviewer objects with reasons and
+    the designer revises, the conversation so far in its messages, up to ``test_review_turns`` times;
+    the reviewer has the last word. The turns are recorded as ``dialogue`` events and stay in this
+    phase: only the kept tests leave it."""
+    role = team.role("test_designer")
+    turns = int(team.settings.get("test_review_turns", 1))
+    messages = [m for m in opening if m.role != "assistant"]  # a prefill is already part of the proposal
+    objected: dict[str, DroppedTest] = {}
+    refereed: list[DroppedTest] = []
+    for turn in range(turns + 1):
+        kept, objections = review_tests(team, s, ctx, cases)
+        objected |= {d.test: d for d in objections}
+        said = [d.model_dump() for d in objections]
+        ctx.record("dialogue", {"phase": "design_tests", "turn": turn, "objections": said})
+        if not objections or turn == turns:
+            break
+        messages += [
+            Message.assistant(proposal),
+            Message.user(role.template("revise", objections=objections)),
+        ]
+        options = {"temperature": role.temperature, "max_tokens": role.max_tokens, "allow_truncated": True}
+        proposal = ctx.complete(role.name, messages, **options).text
+        ctx.record("dialogue", {"phase": "design_tests", "turn": turn, "revision": proposal})
+        revised, refused = referee(cases_from_asserts(proposal, s.task.entry_point), s.examples)
+        refereed += [d for d in refused if d.test not in objected]
+        if not revised:  # a revision without a usable test: keep what the reviewer accepted
+            break
+        cases = revised
+    final = {c.as_assert() for c in kept}
+    return kept, refereed + [d for test, d in objected.items() if test not in final]
 
 
 def write_code(team: Team, samples: int | None = None) -> Step:
