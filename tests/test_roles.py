@@ -55,3 +55,19 @@ def test_a_role_prefill_becomes_the_start_of_the_reply(tmp_path: Path) -> None:
     role = load_roles([tmp_path])["starter"]
     messages = role.messages(name="f")
     assert (messages[-1].role, messages[-1].content) == ("assistant", "def f(")
+
+
+def test_an_empty_plan_leaves_the_test_designer_prompt_as_it_was() -> None:
+    designer = builtin_roles()["test_designer"]
+    plain = designer.messages(task=demo_task(), count=6, lessons=["a lesson"])
+    assert designer.messages(task=demo_task(), count=6, lessons=["a lesson"], plan="") == plain
+    planned = designer.messages(task=demo_task(), count=6, lessons=[], plan="1. sort: `sorted(x)`")
+    assert "1. sort: `sorted(x)`" in planned[-1].content
+
+
+def test_a_role_file_may_carry_more_templates() -> None:
+    designer = builtin_roles()["test_designer"]
+    text = designer.template("revise", objections=[{"test": "assert f(1) == 2", "reason": "it is 3"}])
+    assert "`assert f(1) == 2`: it is 3" in text
+    with pytest.raises(ConfigError, match="no 'nonsense' template"):
+        designer.template("nonsense")

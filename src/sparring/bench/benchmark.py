@@ -7,7 +7,7 @@ solve and score each pair with a progress bar, append results, and write the rep
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -30,7 +30,7 @@ from sparring.sandbox import Sandbox, open_sandbox
 RESULTS_NAME = "results.jsonl"
 
 
-def _progress(console: Console) -> Progress:
+def progress_bar(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -58,7 +58,7 @@ def _prepare(tasks: Sequence[BenchTask], scorer: Scorer, progress: Progress, wor
     run_parallel(jobs, workers=workers, on_done=lambda _: progress.advance(bar))
 
 
-def _paths(dataset: Dataset, out_dir: str | Path | None, resume: str | Path | None) -> tuple[Path, Path]:
+def output_paths(name: str, out_dir: str | Path | None, resume: str | Path | None) -> tuple[Path, Path]:
     """The output directory and the results file (the resumed one, or a fresh one in the directory)."""
     resumed = Path(resume) if resume is not None else None
     if resumed is not None and resumed.is_dir():
@@ -69,24 +69,23 @@ def _paths(dataset: Dataset, out_dir: str | Path | None, resume: str | Path | No
         out = resumed.parent
     else:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        out = data_dir() / "bench" / f"{dataset.name.replace('/', '_')}-{stamp}"
+        out = data_dir() / "bench" / f"{name.replace('/', '_')}-{stamp}"
     return out, resumed if resumed is not None else out / RESULTS_NAME
 
 
-def _solve_all(
-    tasks: Sequence[BenchTask],
+def solve_all(
+    ids: Sequence[str],
     workflows: Sequence[str],
-    solver: Solver,
-    scorer: Scorer,
+    job: Callable[[str, str], TaskResult],
     store: ResultsFile,
     *,
-    seed: int,
     workers: int,
     progress: Progress,
 ) -> None:
-    pending = [(t, w) for t in tasks for w in workflows if (t.task_id, w) not in store.done]
-    bar = progress.add_task("solving", total=len(tasks) * len(workflows), status="")
-    progress.advance(bar, len(tasks) * len(workflows) - len(pending))
+    """Run ``job(task_id, workflow)`` for every pair not yet in ``store``, appending each result."""
+    pending = [(t, w) for t in ids for w in workflows if (t, w) not in store.done]
+    bar = progress.add_task("solving", total=len(ids) * len(workflows), status="")
+    progress.advance(bar, len(ids) * len(workflows) - len(pending))
     passed = {w: 0 for w in workflows}
 
     def done(result: TaskResult) -> None:
@@ -94,10 +93,30 @@ def _solve_all(
         passed[result.workflow] += result.passed
         progress.update(bar, advance=1, status=" ".join(f"{w}:{n}" for w, n in passed.items()))
 
-    jobs = [
-        partial(solve_and_score, t, w, solver, scorer, seed=seed, sha256=store.sha256) for t, w in pending
-    ]
-    run_parallel(jobs, workers=workers, on_done=done)
+    run_parallel([partial(job, t, w) for t, w in pending], workers=workers, on_done=done)
+
+
+def finish(
+    store: ResultsFile,
+    ids: Sequence[str],
+    workflows: Sequence[str],
+    out: Path,
+    summary_of: Callable[[list[TaskResult]], BenchSummary],
+    *,
+    export: str | Path | None,
+    console: Console,
+) -> BenchSummary:
+    """Summarise the wanted pairs, write the reports (and the export), print the table."""
+    wanted = [(t, w) for w in workflows for t in ids]
+    results = [store.done[key] for key in wanted if key in store.done]
+    summary = summary_of(results)
+    summary.files.update({"results": str(store.path), **{k: str(p) for k, p in report_paths(out).items()}})
+    if export is not None:
+        summary.files["export"] = str(export)
+        write_export(Path(export), results)
+    write_reports(summary, out)
+    console.print(summary)
+    return summary
 
 
 def run_benchmark(
@@ -129,29 +148,29 @@ def run_benchmark(
     data = load_dataset(dataset)
     tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed)
     scorer = _scorer(data, sandbox, scoring, cache)
-    out, results_path = _paths(data, out_dir, resume)
+    out, results_path = output_paths(data.name, out_dir, resume)
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
     start = time.monotonic()
-    with _progress(console) as progress:
+    by_id = {t.task_id: t for t in tasks}
+
+    def job(task_id: str, workflow: str) -> TaskResult:
+        return solve_and_score(by_id[task_id], workflow, solver, scorer, seed=seed, sha256=store.sha256)
+
+    with progress_bar(console) as progress:
         _prepare(tasks, scorer, progress, workers)
-        _solve_all(tasks, workflows, solver, scorer, store, seed=seed, workers=workers, progress=progress)
-    wanted = [(t.task_id, w) for w in workflows for t in tasks]
-    results = [store.done[key] for key in wanted if key in store.done]
-    summary = summarize(
-        results,
-        workflows,
-        dataset=data.name,
-        sha256=data.sha256,
-        has_plus=data.has_plus,
-        wall_seconds=time.monotonic() - start,
-    )
-    summary.files.update({"results": str(results_path), **{k: str(p) for k, p in report_paths(out).items()}})
-    if export is not None:
-        summary.files["export"] = str(export)
-        write_export(Path(export), results)
-    write_reports(summary, out)
-    console.print(summary)
-    return summary
+        solve_all(list(by_id), workflows, job, store, workers=workers, progress=progress)
+
+    def summary_of(results: list[TaskResult]) -> BenchSummary:
+        return summarize(
+            results,
+            workflows,
+            dataset=data.name,
+            sha256=data.sha256,
+            has_plus=data.has_plus,
+            wall_seconds=time.monotonic() - start,
+        )
+
+    return finish(store, list(by_id), workflows, out, summary_of, export=export, console=console)
 
 
 def oracle(
@@ -176,7 +195,7 @@ def oracle(
     data = load_dataset(dataset)
     tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed)
     scorer = _scorer(data, sandbox, scoring, cache)
-    with _progress(console) as progress:
+    with progress_bar(console) as progress:
         _prepare(tasks, scorer, progress, workers)
         bar = progress.add_task(f"oracle@{k}", total=len(tasks), status="")
         result = oracle_at_k(

@@ -83,7 +83,7 @@ def load_dataset(spec: str) -> Dataset:
         raw = path.read_bytes()
     except OSError as exc:
         raise TaskError(f"cannot read dataset {path}: {exc}") from None
-    tasks = tuple(_parse_row(row, path, lineno) for lineno, row in _rows(raw, path))
+    tasks = tuple(_parse_row(row, path, lineno) for lineno, row in rows(raw, path))
     if not tasks:
         raise TaskError(f"dataset {path} has no tasks")
     _check_unique(tasks, path)
@@ -91,7 +91,8 @@ def load_dataset(spec: str) -> Dataset:
     return Dataset(name=name, path=path, sha256=hashlib.sha256(raw).hexdigest(), tasks=tasks)
 
 
-def _rows(raw: bytes, path: Path) -> Iterator[tuple[int, object]]:
+def rows(raw: bytes, path: Path) -> Iterator[tuple[int, object]]:
+    """(line number, parsed JSON) for every non-blank line of a JSON-lines file (gzipped or not)."""
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)

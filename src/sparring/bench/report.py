@@ -28,14 +28,14 @@ def _row(w: WorkflowSummary, has_plus: bool) -> list[str]:
     return [*cells, delta]
 
 
-def _headers(has_plus: bool) -> list[str]:
+def _headers(has_plus: bool, metric: str = "base") -> list[str]:
     plus = ["plus"] if has_plus else []
-    return ["workflow", "n", "base", *plus, "tok/task", "calls/task", "s/task", "tasks/h", "vs single"]
+    return ["workflow", "n", metric, *plus, "tok/task", "calls/task", "s/task", "tasks/h", "vs single"]
 
 
 def summary_table(summary: BenchSummary) -> Table:
     table = Table(title=f"sparring bench: {summary.dataset}", caption="vs single: +fixed / −broken tasks")
-    for header in _headers(summary.has_plus):
+    for header in _headers(summary.has_plus, summary.metric):
         table.add_column(header, justify="left" if header == "workflow" else "right")
     for w in summary.workflows:
         table.add_row(*_row(w, summary.has_plus))
@@ -44,7 +44,7 @@ def summary_table(summary: BenchSummary) -> Table:
 
 def markdown(summary: BenchSummary) -> str:
     """The report as markdown: the table, then the tasks each workflow fixed and broke."""
-    headers = _headers(summary.has_plus)
+    headers = _headers(summary.has_plus, summary.metric)
     lines = [
         f"# Benchmark: {summary.dataset}",
         "",
@@ -78,7 +78,7 @@ def plot(summary: BenchSummary, path: Path) -> None:
         axes.scatter([x], [y])
         axes.annotate(w.workflow, (x, y), textcoords="offset points", xytext=(5, 5))
     axes.set_xlabel("mean tokens per task")
-    axes.set_ylabel(f"pass@1 {'plus' if summary.has_plus else 'base'} (%)")
+    axes.set_ylabel(f"pass@1 {'plus' if summary.has_plus else summary.metric} (%)")
     axes.set_title(summary.dataset)
     axes.set_ylim(0, 105)
     axes.grid(alpha=0.3)

@@ -44,9 +44,9 @@ class Solver(Protocol):
     def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> SolveOutcome: ...
 
 
-def usage_of(outcome: SolveOutcome) -> dict[str, float]:
+def usage_of(usage: Mapping[str, Any]) -> dict[str, float]:
     """The usage numbers the benchmark sums: tokens, calls, seconds (missing ones count as 0)."""
-    return {key: float(outcome.usage.get(key) or 0) for key in ("tokens", "calls", "seconds")}
+    return {key: float(usage.get(key) or 0) for key in ("tokens", "calls", "seconds")}
 
 
 def solve_and_score(
@@ -77,7 +77,7 @@ def solve_and_score(
         plus=score.plus,
         verdict=outcome.verdict,
         stop_reason=outcome.stop_reason,
-        usage=usage_of(outcome),
+        usage=usage_of(outcome.usage),
         run_id=outcome.run_id,
         seed=seed,
         dataset_sha256=sha256,

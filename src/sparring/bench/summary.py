@@ -81,12 +81,15 @@ class BenchSummary:
     wall_seconds: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
     """Paths written: results, export, report.md, report.json, plot.png."""
+    metric: str = "base"
+    """What ``pass_base`` counts: ``base`` tests passed, or ``resolved`` repository instances."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
             "dataset_sha256": self.dataset_sha256,
             "has_plus": self.has_plus,
+            "metric": self.metric,
             "wall_seconds": self.wall_seconds,
             "files": dict(self.files),
             "workflows": {w.workflow: w.to_json() for w in self.workflows},
@@ -129,6 +132,7 @@ def summarize(
     sha256: str,
     has_plus: bool,
     wall_seconds: float = 0.0,
+    metric: str = "base",
 ) -> BenchSummary:
     """One summary per workflow; fixed/broken are filled for every workflow when ``single`` ran."""
     by_workflow: dict[str, list[TaskResult]] = {w: [] for w in workflows}
@@ -142,4 +146,4 @@ def summarize(
             fixed, broken = fixed_and_broken(rows, baseline)
             summary = replace(summary, fixed=fixed, broken=broken)
         summaries.append(summary)
-    return BenchSummary(dataset, sha256, has_plus, tuple(summaries), wall_seconds)
+    return BenchSummary(dataset, sha256, has_plus, tuple(summaries), wall_seconds, metric=metric)

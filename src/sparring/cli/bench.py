@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 
 from sparring.bench import oracle, run_benchmark
+from sparring.bench.instances import RepoIssue, is_instance_file
+from sparring.bench.repo_benchmark import run_repo_benchmark
 from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
 from sparring.errors import ConfigError
 from sparring.llm import Budget, Meter
@@ -19,6 +21,7 @@ from sparring.sandbox import Sandbox, open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import FunctionTask
 from sparring.workflows import Result, RoleModels, TeamConfig, load_team_file, parse_workflow, solve
+from sparring.workflows.repo import RepoResult, check_repo_workflow, solve_repo
 
 console = Console(highlight=False, emoji=False, stderr=True)
 
@@ -44,8 +47,34 @@ class TeamSolver:
         return solve(task, config, store=self.store, sandbox=self.sandbox, budget=self.budget, models=models)
 
 
+@dataclass
+class RepoTeamSolver:
+    """Solves one repository instance with one repository workflow (``single`` or ``repo``)."""
+
+    config: TeamConfig
+    store: RunStore
+    sandbox: Sandbox
+    budget: Budget
+    use_cache: bool = True
+
+    def __call__(self, issue: RepoIssue, workflow: str, *, seed: int) -> RepoResult:
+        config = TeamConfig(workflow, self.config.settings, self.config.models, self.config.role_dirs)
+        return solve_repo(
+            issue.checkout, issue.text, config, store=self.store, sandbox=self.sandbox,
+            base=issue.base_commit, test_cmd=issue.test_cmd or None, workflow=workflow,
+            environment=issue.environment,
+            models=RoleModels(config, Meter(self.budget), use_cache=self.use_cache),
+        )  # fmt: skip
+
+
 def bench_command(
-    dataset: Annotated[str, typer.Argument(help="humaneval, or a path to an EvalPlus-format .jsonl(.gz).")],
+    dataset: Annotated[
+        str,
+        typer.Argument(
+            help="humaneval, an EvalPlus-format .jsonl(.gz), or repository instances "
+            "(isodate-bugs, or a SWE-bench-style .jsonl)."
+        ),
+    ],
     workflow: Annotated[
         list[str], typer.Option("--workflow", "-w", help="Repeat to compare workflows.")
     ] = [],  # noqa: B006
@@ -75,9 +104,28 @@ def bench_command(
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Benchmark workflows on hidden tests: pass@1 base/plus, tokens, calls and time per task."""
+    """Benchmark workflows on hidden tests: pass@1 base/plus (or instances resolved), tokens, calls
+    and time per task."""
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise ConfigError(f"--out must be a directory, and {out} is a file")
+    if is_instance_file(dataset):
+        if sample is not None or oracle_k:
+            raise ConfigError("--sample and --oracle are for function datasets, not repository instances")
+        workflows = workflow or ["single", "repo"]
+        for name in workflows:
+            check_repo_workflow(name)
+        config = TeamConfig(workflow=workflows[0], models=parse_role_models(role, model))
+        if team:
+            config = load_team_file(team, config)
+        budget = Budget(max_tokens=task_tokens)
+        repo_solver = RepoTeamSolver(config, RunStore(store), open_sandbox(), budget, use_cache=cache)
+        summary = run_repo_benchmark(
+            dataset, workflows, repo_solver, limit=limit, seed=seed, workers=workers, export=export,
+            resume=resume, out_dir=out, sandbox=repo_solver.sandbox, console=console,
+        )  # fmt: skip
+        if as_json:
+            typer.echo(json.dumps({"summary": summary.to_json()}, ensure_ascii=False))
+        return
     workflows = workflow or ["single", "sop"]
     for name in workflows:
         parse_workflow(name)

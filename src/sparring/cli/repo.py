@@ -44,6 +44,7 @@ def run_repo_command(
     wall_clock: float | None,
     as_json: bool,
     patch_out: str | None,
+    own_environment: bool = False,
 ) -> None:
     """Solve; print the result (or JSON); write the patch to ``patch_out``; exit 1 unless passed."""
     text = issue_text(issue)
@@ -57,6 +58,7 @@ def run_repo_command(
         test_cmd=test_cmd,
         wall_clock_s=wall_clock,
         models=RoleModels(config, Meter(budget)),
+        own_environment=own_environment,
     )
     if patch_out:
         try:

@@ -148,6 +148,13 @@ def solve_command(
     test_cmd: Annotated[str | None, typer.Option(help="With --repo: the test command.")] = None,
     base: Annotated[str, typer.Option(help="With --repo: the commit to start from.")] = "HEAD",
     patch_out: Annotated[str | None, typer.Option("--out", help="With --repo: write the patch here.")] = None,
+    repo_env: Annotated[
+        bool,
+        typer.Option(
+            help="With --repo: run the tests in the repository's own cached virtual environment "
+            "(its dependencies installed once, the only step with network)."
+        ),
+    ] = False,
 ) -> None:
     """Turn a function task into tested code with a team of agents; with --repo, an issue into a patch."""
     config = TeamConfig(workflow=workflow, models=parse_role_models(role, model), role_dirs=tuple(roles))
@@ -157,7 +164,7 @@ def solve_command(
     if repo is not None:
         return run_repo_command(
             repo, issue, config=config, store=store, budget=budget, test_cmd=test_cmd, base=base,
-            wall_clock=wall_clock, as_json=as_json, patch_out=patch_out,
+            wall_clock=wall_clock, as_json=as_json, patch_out=patch_out, own_environment=repo_env,
         )  # fmt: skip
     if not task:
         raise ConfigError("solve needs a TASK (or --repo PATH --issue TEXT_OR_FILE)")

@@ -158,11 +158,26 @@ class Model:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, request: Request, role: str) -> tuple[Completion, bool, int]:
-        """One logical call: cache, budget, retries, metering."""
-        if self.meter is not None:
-            self.meter.check()
-        cacheable = self.cache is not None and (request.temperature == 0 or request.seed is not None)
+        """One logical call: the budget claims it before anything is sent and settles it after."""
+        meter = self.meter
+        if meter is None:
+            return self._fetch(request)
+        claim = meter.reserve(request.token_bound(), self._dollar_bound(request))
         t0 = time.monotonic()
+        try:
+            completion, cached, attempts = self._fetch(request)
+        except BaseException:
+            meter.release(claim)
+            raise
+        cost = self.pricing(completion) if self.pricing else None
+        meter.settle(
+            claim, role, completion.usage, seconds=time.monotonic() - t0, dollars=cost or 0.0, cached=cached
+        )
+        return completion, cached, attempts
+
+    def _fetch(self, request: Request) -> tuple[Completion, bool, int]:
+        """The cached reply, or the backend's with retries on transient failures."""
+        cacheable = self.cache is not None and (request.temperature == 0 or request.seed is not None)
         key = getattr(self.backend, "cache_id", self.name)  # e.g. a local model's path, size and date
         completion = self.cache.get(key, request) if cacheable and self.cache is not None else None
         cached, attempts = completion is not None, 0
@@ -176,12 +191,13 @@ class Model:
                 self.sleep(self.retry.delay(attempts - 1, exc.retry_after))
         if cacheable and self.cache is not None and not cached and completion.finish_reason != "length":
             self.cache.put(key, request, completion)
-        if self.meter is not None:
-            cost = self.pricing(completion) if self.pricing else None
-            self.meter.add(
-                role, completion.usage, seconds=time.monotonic() - t0, dollars=cost or 0.0, cached=cached
-            )
         return completion, cached, max(attempts, 1)
+
+    def _dollar_bound(self, request: Request) -> float:
+        if self.pricing is None:
+            return 0.0
+        worst = Completion("", Usage(request.prompt_estimate(), request.max_tokens))
+        return self.pricing(worst) or 0.0
 
     def _reply(
         self,

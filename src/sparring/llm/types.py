@@ -84,6 +84,14 @@ class Request:
     stop: tuple[str, ...] = ()
     seed: int | None = None
 
+    def prompt_estimate(self) -> int:
+        """Prompt tokens, estimated on the high side (3 characters a token, a few per message)."""
+        return sum(len(m.content) // 3 + 4 for m in self.messages)
+
+    def token_bound(self) -> int:
+        """The most tokens this request should spend: the prompt estimate plus ``max_tokens``."""
+        return self.prompt_estimate() + self.max_tokens
+
     def chat_body(self) -> dict[str, Any]:
         """The OpenAI-shaped chat request (no model name): llama.cpp and OpenAI-compatible servers."""
         body: dict[str, Any] = {

@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from sparring.errors import ModelError
 from sparring.extract import code_blocks
 from sparring.graph import RunContext
-from sparring.repo.repomap import identifiers, index_repo, rank_files, repo_map
+from sparring.repo.repomap import RepoIndex, identifiers, index_repo, rank_files, repo_map
 from sparring.repo.search import callers, search_code
-from sparring.repo.testing import SuiteRun, TestCommand, run_tests
+from sparring.repo.testing import Interpreter, SuiteRun, TestCommand, run_tests
 from sparring.roles import Role
 from sparring.workspace import (
     Worktree,
@@ -37,6 +37,8 @@ class RepoState(BaseModel):
     base: str
     issue: str
     test_cmd: str = ""
+    python: str = "python"  # the interpreter that runs the tests (a cached repository environment)
+    pythonpath: list[str] = Field(default_factory=list)
     round: int = 0
     repo_map: str = ""
     files: list[str] = Field(default_factory=list)  # context the retriever chose
@@ -59,6 +61,9 @@ class RepoState(BaseModel):
 
     def tree(self) -> Worktree:
         return Worktree(Path(self.repo), Path(self.worktree), self.base)
+
+    def interpreter(self) -> Interpreter:
+        return Interpreter(self.python, tuple(self.pythonpath))
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def _ask(ctx: RunContext, role: Role, schema: type[BaseModel] | None = None, **v
 def baseline(s: RepoState, ctx: RunContext) -> Mapping[str, Any]:
     """Tool step: the existing tests at the base commit, and the inventory of tests to protect."""
     wt = s.tree()
-    run = run_tests(ctx.sandbox, wt.path, TestCommand.parse(s.test_cmd))
+    run = run_tests(ctx.sandbox, wt.path, TestCommand.parse(s.test_cmd), interpreter=s.interpreter())
     ctx.record("tool", {"tool": "tests", "at": "base", "outcomes": run.outcomes, "problems": run.problems})
     return {
         "baseline": run.outcomes,
@@ -128,11 +133,38 @@ def retrieve(team: RepoTeam) -> Step:
             chosen = _Retrieval()
         named = [f for f in dict.fromkeys(chosen.files) if f in files][:5]
         if not named:  # fall back on the map's ranking
-            ranks = rank_files(index, mentioned)
-            named = sorted((f for f in ranks if not is_test_file(f)), key=lambda f: -ranks[f])[:3]
+            named = ranked_sources(index, mentioned)
         sites = [str(h) for sym in chosen.symbols[:5] for h in callers(wt.path, files, sym, limit=10)]
         ctx.record("retrieval", {"files": named, "symbols": chosen.symbols, "callers": sites})
         return {"repo_map": text, "files": named, "callers": sites}
+
+    return step
+
+
+def ranked_sources(index: RepoIndex, mentioned: set[str], n: int = 3) -> list[str]:
+    """The ``n`` highest-ranked files of the map that are not tests."""
+    ranks = rank_files(index, mentioned)
+    return sorted((f for f in ranks if not is_test_file(f)), key=lambda f: -ranks[f])[:n]
+
+
+def locate(team: RepoTeam) -> Step:
+    """Tool step, no model: the files to show are the map's top-ranked sources, personalised towards
+    the identifiers the issue mentions and the files whose lines mention them (code search)."""
+
+    def step(s: RepoState, ctx: RunContext) -> Mapping[str, Any]:
+        wt = s.tree()
+        files = wt.files()
+        index = index_repo(wt.path, files)
+        mentioned = identifiers(s.issue)
+        hits = {
+            h.file
+            for w in sorted(mentioned)[:10]
+            if w.isidentifier()
+            for h in search_code(wt.path, files, w, limit=5)
+        }
+        named = ranked_sources(index, mentioned | hits)
+        ctx.record("retrieval", {"files": named, "symbols": [], "callers": []})
+        return {"repo_map": repo_map(index, mentioned=mentioned, budget=team.map_tokens), "files": named}
 
     return step
 
@@ -157,7 +189,7 @@ def reproduce(team: RepoTeam) -> Step:
         blocks = code_blocks(reply.text)
         code = blocks[0] if blocks else reply.text
         wt.write(path, code)
-        run = run_tests(ctx.sandbox, wt.path, TestCommand(), only=[path])
+        run = run_tests(ctx.sandbox, wt.path, TestCommand(), only=[path], interpreter=s.interpreter())
         failing = run.failing()
         ok = bool(failing) and run.exit_code == 1
         ctx.record(
@@ -224,9 +256,12 @@ def check(s: RepoState, ctx: RunContext) -> Mapping[str, Any]:
     reproduction passes and every test that passed at the base commit still passes."""
     wt, command = s.tree(), TestCommand.parse(s.test_cmd)
     ignore = [s.repro_path] if s.repro_path and command.pytest_args is not None else []
-    suite = run_tests(ctx.sandbox, wt.path, command, ignore=ignore)
+    python = s.interpreter()
+    suite = run_tests(ctx.sandbox, wt.path, command, ignore=ignore, interpreter=python)
     repro = (
-        run_tests(ctx.sandbox, wt.path, TestCommand(), only=[s.repro_path]) if s.reproduced else SuiteRun()
+        run_tests(ctx.sandbox, wt.path, TestCommand(), only=[s.repro_path], interpreter=python)
+        if s.reproduced
+        else SuiteRun()
     )
     broken = [t for t, o in s.baseline.items() if o == "passed" and suite.outcomes.get(t) != "passed"]
     repro_ok = not s.reproduced or (bool(repro.outcomes) and not repro.failing() and repro.exit_code == 0)

@@ -2,7 +2,8 @@
 
 The worktree is the sandbox's workspace (no network; ``.git`` read-only). A pytest command gets
 JUnit reporting, so outcomes are per test id; any other command is one pseudo-test, passed when it
-exits 0. Python inside the sandbox is the interpreter sparring runs on (see docs/repository.md).
+exits 0. Python inside the sandbox is the interpreter sparring runs on, or a repository's cached
+virtual environment (``sparring.repo.environment``), named by an ``Interpreter``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,34 @@ class TestCommand:
 
 
 @dataclass(frozen=True)
+class Interpreter:
+    """The Python that runs a repository's tests, and the workspace-relative import roots it adds."""
+
+    python: str = "python"
+    pythonpath: tuple[str, ...] = ()  # e.g. ("src",) for a src layout, as an editable install would
+
+    def env(self) -> dict[str, str]:
+        # A fixed hash seed: ids of tests parametrized over a set must be the same in every run.
+        env = {"PYTHONHASHSEED": "0"}
+        return env | ({"PYTHONPATH": ":".join(self.pythonpath)} if self.pythonpath else {})
+
+    def argv(self, argv: Sequence[str]) -> list[str]:
+        """``argv`` with a leading ``python``/``python3`` replaced by this interpreter."""
+        head, *rest = argv
+        return [self.python if head in ("python", "python3") else head, *rest]
+
+
+def node_key(node_id: str) -> str:
+    """A pytest node id (``tests/test_a.py::TestX::test_y[1]``) as the outcome keys of ``run_tests``
+    spell it (JUnit's ``tests.test_a.TestX::test_y[1]``)."""
+    path, *parts = node_id.split("::")
+    if not parts:
+        return node_id
+    module = path.removesuffix(".py").replace("/", ".")
+    return ".".join([module, *parts[:-1]]) + "::" + parts[-1]
+
+
+@dataclass(frozen=True)
 class SuiteRun:
     """Outcome per test id, and why the run cannot be trusted (if it cannot)."""
 
@@ -66,17 +95,28 @@ def run_tests(
     only: Sequence[str] = (),
     ignore: Sequence[str] = (),
     limits: Limits = REPO_LIMITS,
+    interpreter: Interpreter = Interpreter(),
 ) -> SuiteRun:
-    """Run ``command`` (or pytest on just the files in ``only``) in the worktree at ``root``."""
+    """Run ``command`` (or pytest on just the files or test ids in ``only``) in the worktree at ``root``."""
     if command.pytest_args is None and not only:
-        ex = sandbox.run(list(command.argv), workdir=root, limits=limits, env=PYTEST_ENV, readonly=[".git"])
+        argv, env = interpreter.argv(command.argv), {**PYTEST_ENV, **interpreter.env()}
+        ex = sandbox.run(argv, workdir=root, limits=limits, env=env, readonly=[".git"])
         outcome = "passed" if ex.verdict.value == "ok" else "failed"
         problems = () if ex.verdict.value in ("ok", "failed") else (f"test command ended with {ex.verdict}",)
         tail = (ex.stdout + ex.stderr)[-2000:]
         return SuiteRun({"<test-cmd>": outcome}, problems, {"<test-cmd>": tail}, ex.exit_code, tail)
     targets = list(only) or list(command.pytest_args or ()) or ["."]
     extra = [f"--ignore={p}" for p in ignore]
-    report = run_pytest(sandbox, targets, workdir=root, limits=limits, readonly=[".git"], extra_args=extra)
+    report = run_pytest(
+        sandbox,
+        targets,
+        workdir=root,
+        limits=limits,
+        readonly=[".git"],
+        extra_args=extra,
+        python=interpreter.python,
+        env=interpreter.env(),
+    )
     outcomes: dict[str, str] = {f"{t.file}::{t.name}": t.outcome for t in report.tests}
     messages = {f"{t.file}::{t.name}": (t.message + "\n" + t.traceback).strip()[-1500:] for t in report.tests}
     ex = report.execution

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from sparring import __version__
-from sparring.review.findings import Review
+from sparring.review.findings import Finding, Review
 
 _LEVEL = {"high": "error", "medium": "warning", "low": "note"}
 _RULES = {
@@ -30,7 +31,8 @@ def to_markdown(review: Review) -> str:
             flags.append("not sure")
         if f.demonstrated:
             flags.append("demonstrated by a failing test")
-        lines.append(f"- **{f.file}:{f.line}** ({', '.join(flags)}): {f.message}")
+        where = f"{f.file}:{f.line}" if f.line >= 1 else f.file  # line < 1: the file as a whole
+        lines.append(f"- **{where}** ({', '.join(flags)}): {f.message}")
         if f.suggested_fix:
             lines.append(f"  - suggested fix: {f.suggested_fix}")
         if f.votes:
@@ -47,34 +49,11 @@ def to_json(review: Review) -> str:
 
 
 def to_sarif(review: Review) -> dict[str, Any]:
-    """A SARIF 2.1.0 log: one run, one rule per category, one result per finding."""
-    results = []
-    for f in review.findings:
-        text = f.message + (f" Suggested fix: {f.suggested_fix}" if f.suggested_fix else "")
-        results.append(
-            {
-                "ruleId": f.category,
-                "level": _LEVEL[f.severity],
-                "message": {"text": text},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": f.file, "uriBaseId": "SRCROOT"},
-                            "region": {"startLine": max(1, f.line)},
-                        }
-                    }
-                ],
-                "properties": {
-                    "severity": f.severity,
-                    "confidence": f.confidence,
-                    "contested": f.contested,
-                    "unsure": f.unsure,
-                    "votes": f.votes,
-                    "demonstrated": f.demonstrated,
-                    "suggestedFix": f.suggested_fix,
-                },
-            }
-        )
+    """A SARIF 2.1.0 log: one run, one rule per category, one result per finding.
+
+    It validates against the OASIS schema (tests/review/data): artifact URIs are percent-encoded
+    (a path with a space or a non-ASCII letter is not a URI reference as it stands), and a finding
+    without a line (line < 1) is located at its file alone rather than at a made-up line 1."""
     rules = [{"id": k, "shortDescription": {"text": v}} for k, v in _RULES.items()]
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -82,9 +61,37 @@ def to_sarif(review: Review) -> dict[str, Any]:
         "runs": [
             {
                 "tool": {"driver": {"name": "sparring", "version": __version__, "rules": rules}},
-                "results": results,
+                "results": [_sarif_result(f) for f in review.findings],
             }
         ],
+    }
+
+
+def _sarif_result(f: Finding) -> dict[str, Any]:
+    text = f.message or _RULES[f.category]  # SARIF wants a non-empty message
+    if f.suggested_fix:
+        text += f" Suggested fix: {f.suggested_fix}"
+    location: dict[str, Any] = {"artifactLocation": {"uri": quote(f.file), "uriBaseId": "SRCROOT"}}
+    if f.line >= 1:
+        location["region"] = {"startLine": f.line}
+    properties: dict[str, Any] = {
+        "severity": f.severity,
+        "confidence": f.confidence,
+        "contested": f.contested,
+        "unsure": f.unsure,
+        "votes": f.votes,
+        "demonstrated": f.demonstrated,
+        "suggestedFix": f.suggested_fix,
+    }
+    if f.test:
+        properties["failingTest"] = f.test
+    return {
+        "ruleId": f.category,
+        "ruleIndex": list(_RULES).index(f.category),
+        "level": _LEVEL[f.severity],
+        "message": {"text": text},
+        "locations": [{"physicalLocation": location}],
+        "properties": properties,
     }
 
 

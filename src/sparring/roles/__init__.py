@@ -40,18 +40,28 @@ class Role:
 
     def messages(self, **variables: Any) -> list[Message]:
         """The role's system and user messages for these variables."""
+        system = self._render(self.system, variables).strip()
+        user = self._render(self.prompt, variables).strip()
+        prefill = self._render(self.prefill, variables) if self.prefill else ""
+        start = [Message.assistant(prefill)] if prefill else []
+        return ([Message.system(system)] if system else []) + [Message.user(user)] + start
+
+    def template(self, key: str, **variables: Any) -> str:
+        """Another template of the role file by its key (e.g. the test designer's ``revise``)."""
+        text = self.extra.get(key)
+        if not isinstance(text, str):
+            raise ConfigError(f"role {self.name!r} ({self.source}) has no {key!r} template")
+        return self._render(text, variables).strip()
+
+    def _render(self, text: str, variables: Mapping[str, Any]) -> str:
         try:
-            system = _ENV.from_string(self.system).render(**variables).strip()
-            user = _ENV.from_string(self.prompt).render(**variables).strip()
-            prefill = _ENV.from_string(self.prefill).render(**variables) if self.prefill else ""
+            return _ENV.from_string(text).render(**variables)
         except jinja2.UndefinedError as exc:
             raise ConfigError(f"role {self.name!r} ({self.source}): template needs {exc.message}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(
                 f"role {self.name!r} ({self.source}): bad template line {exc.lineno}: {exc}"
             ) from None
-        start = [Message.assistant(prefill)] if prefill else []
-        return ([Message.system(system)] if system else []) + [Message.user(user)] + start
 
 
 _FIELDS = {

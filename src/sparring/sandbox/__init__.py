@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from sparring.sandbox.backends import BACKENDS, check_backends, open_sandbox
+from sparring.sandbox.backends import BACKENDS, check_backends, open_sandbox, showing
 from sparring.sandbox.bwrap import BwrapSandbox
 from sparring.sandbox.container import ContainerSandbox
 from sparring.sandbox.fake import Call, FakeSandbox, execution
@@ -41,4 +41,5 @@ __all__ = [
     "check_backends",
     "execution",
     "open_sandbox",
+    "showing",
 ]

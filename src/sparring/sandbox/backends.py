@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from sparring.errors import ConfigError, SandboxError
 from sparring.sandbox.bwrap import BwrapSandbox
 from sparring.sandbox.container import ContainerSandbox
@@ -42,6 +45,16 @@ def open_sandbox(backend: str = "auto") -> Sandbox:
         if name == "process" or sandbox.report().available:
             return sandbox
     raise SandboxError("no sandbox backend works here")  # unreachable: process always works
+
+
+def showing(sandbox: Sandbox, paths: Sequence[str | Path]) -> Sandbox:
+    """``sandbox`` with host ``paths`` visible read-only at the same place (a repository's cached
+    environment). The process and fake backends already see the host; they come back unchanged."""
+    if not paths:
+        return sandbox
+    if isinstance(sandbox, BwrapSandbox | ContainerSandbox):
+        return sandbox.with_readonly(paths)
+    return sandbox
 
 
 def check_backends() -> list[BackendReport]:

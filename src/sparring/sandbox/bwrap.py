@@ -53,14 +53,19 @@ class BwrapSandbox:
         self._bwrap = executable or shutil.which("bwrap") or ""
         self._as_root = os.geteuid() == 0
         self._cgroups = cgroups if cgroups is not None else detect()
-        extra = [hostpaths.Bind(str(Path(p).resolve()), str(Path(p).resolve())) for p in extra_readonly]
-        self._binds = hostpaths.interpreter_binds() + extra
+        self._extra = tuple(str(Path(p).resolve()) for p in extra_readonly)
+        self._binds = hostpaths.interpreter_binds() + [hostpaths.Bind(p, p) for p in self._extra]
         self._base = self._base_args()
         self._probe: tuple[bool, str] | None = None
 
     @property
     def name(self) -> str:
         return "bwrap"
+
+    def with_readonly(self, paths: Sequence[str | Path]) -> BwrapSandbox:
+        """The same sandbox that also shows ``paths`` read-only (a repository's environment)."""
+        extra = [*self._extra, *(str(Path(p).resolve()) for p in paths)]
+        return BwrapSandbox(executable=self._bwrap, cgroups=self._cgroups, extra_readonly=extra)
 
     def run(
         self,

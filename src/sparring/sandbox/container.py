@@ -62,14 +62,22 @@ class _Container:
 class ContainerSandbox:
     """Runs commands in a fresh container of ``engine`` per run."""
 
-    def __init__(self, engine: Engine, *, image: str | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, image: str | None = None, extra_readonly: Sequence[str | Path] = ()
+    ) -> None:
         self._engine: Engine = engine
         self._image = image or os.environ.get("SPARRING_SANDBOX_IMAGE", DEFAULT_IMAGE)
+        self._extra = tuple(str(Path(p).resolve()) for p in extra_readonly)
         self._probe: tuple[bool, str] | None = None
 
     @property
     def name(self) -> str:
         return self._engine
+
+    def with_readonly(self, paths: Sequence[str | Path]) -> ContainerSandbox:
+        """The same sandbox that also shows ``paths`` read-only (a repository's environment)."""
+        extra = [*self._extra, *(str(Path(p).resolve()) for p in paths)]
+        return ContainerSandbox(self._engine, image=self._image, extra_readonly=extra)
 
     def available(self) -> tuple[bool, str]:
         """Whether the engine answers (checked once per instance)."""
@@ -140,6 +148,8 @@ class ContainerSandbox:
                 args += ["-v", f"{ws.joinpath(*rel.parts)}:/workspace/{rel}:ro"]
         for bind in hostpaths.interpreter_binds():
             args += ["-v", f"{bind.source}:{bind.dest}:ro"]
+        for path in self._extra:
+            args += ["-v", f"{path}:{path}:ro"]
         for key, value in box_env.items():
             args += ["-e", f"{key}={value}"]
         args += [self._image, *argv]

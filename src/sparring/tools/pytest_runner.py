@@ -15,10 +15,14 @@ _HAS_TIMEOUT_PLUGIN = importlib.util.find_spec("pytest_timeout") is not None
 
 
 def pytest_argv(
-    targets: Sequence[str], *, report: str = REPORT, per_test_timeout: float | None = None
+    targets: Sequence[str],
+    *,
+    report: str = REPORT,
+    per_test_timeout: float | None = None,
+    python: str = "python",
 ) -> list[str]:
     """The pytest command line agents' runs use: quiet, no cache, no plugin auto-loading, JUnit XML."""
-    argv = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=short", "--no-header"]
+    argv = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=short", "--no-header"]
     argv += ["-o", "junit_family=xunit2", f"--junitxml={report}"]
     if per_test_timeout and _HAS_TIMEOUT_PLUGIN:
         argv += ["-p", "pytest_timeout", f"--timeout={per_test_timeout:g}"]
@@ -39,19 +43,22 @@ def run_pytest(
     per_test_timeout: float | None = None,
     readonly: Sequence[str] = (),
     extra_args: Sequence[str] = (),
+    python: str = "python",
+    env: Mapping[str, str] | None = None,
 ) -> TestReport:
     """Run pytest on ``targets`` (workspace-relative) and parse the outcome of every test.
 
     ``problems`` says when the outcomes cannot be trusted: the run hit a limit, no report was written,
-    or the exit code disagrees with the parsed outcomes.
+    or the exit code disagrees with the parsed outcomes. ``python`` is the interpreter to run (a
+    repository's own environment); ``env`` adds variables to ``PYTEST_ENV``.
     """
-    argv = pytest_argv([*extra_args, *targets], per_test_timeout=per_test_timeout)
+    argv = pytest_argv([*extra_args, *targets], per_test_timeout=per_test_timeout, python=python)
     execution = sandbox.run(
         argv,
         files=files,
         workdir=workdir,
         limits=limits,
-        env=PYTEST_ENV,
+        env={**PYTEST_ENV, **(env or {})},
         readonly=readonly,
         collect=[REPORT],
     )

@@ -69,9 +69,13 @@ _WORKFLOW_SETTINGS = {
     "show_confidence",
     "selector",
     "attacks",
+    "properties",
+    "property_examples",
     "typecheck",
     "reflect",
     "widen",
+    "plan_depth",
+    "test_review_turns",
 }
 
 
@@ -151,8 +155,13 @@ def load_team_file(path: str | Path, base: TeamConfig) -> TeamConfig:
 
 # (type, smallest allowed) of every numeric or boolean setting; strings are checked by their workflow.
 _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
-    **{name: (int, 1) for name in ("samples", "max_rounds", "k", "agents")},
-    **{name: (int, 0) for name in ("test_count", "seed", "attacks")},
+    **{
+        name: (int, 1) for name in ("samples", "max_rounds", "k", "agents", "plan_depth", "property_examples")
+    },
+    **{
+        name: (int, 0)
+        for name in ("test_count", "seed", "attacks", "test_review_turns", "properties", "widen")
+    },
     **{name: (float, 0.0) for name in ("temperature", "confidence_threshold")},
     **{
         name: (bool, None)

@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparring.errors import ConfigError
 from sparring.graph import END, Graph
 from sparring.guards import Limits
 from sparring.llm import Budget, Meter, Model
+from sparring.repo.environment import RepoEnvironment, repo_environment
 from sparring.repo.steps import RepoState, RepoTeam, baseline, check, edit, reproduce, retrieve
 from sparring.repo.testing import TestCommand
 from sparring.roles import load_roles
+from sparring.sandbox import showing
 from sparring.store import RunStore
-from sparring.workflows import RoleModels, TeamConfig, usage_of
+from sparring.workflows import RoleModels, TeamConfig, repo_single, usage_of
 from sparring.workspace import worktree
 
 _SETTINGS = {"max_rounds", "edit_repairs", "repro_attempts", "map_tokens", "file_chars"}
@@ -74,6 +77,19 @@ def build(team: RepoTeam) -> Graph[RepoState]:
     )
 
 
+REPO_WORKFLOWS: dict[str, Callable[[RepoTeam], Graph[RepoState]]] = {
+    "repo": build,
+    "single": repo_single.build,
+}
+UNTESTED = {"single"}  # workflows that run no test: an applied patch is "unverified", not "passed"
+
+
+def check_repo_workflow(name: str) -> None:
+    if name not in REPO_WORKFLOWS:
+        choices = ", ".join(sorted(REPO_WORKFLOWS))
+        raise ConfigError(f"unknown repository workflow {name!r}; choose from {choices}")
+
+
 @dataclass(frozen=True)
 class RepoResult:
     """What a repository solve produces; ``patch`` applies with ``git apply`` at ``base``."""
@@ -86,11 +102,12 @@ class RepoResult:
     base: str
     evidence: dict[str, Any]
     usage: dict[str, Any]
+    workflow: str = "repo"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
-            "workflow": "repo",
+            "workflow": self.workflow,
             "verdict": self.verdict,
             "stop_reason": self.stop_reason,
             "patch": self.patch,
@@ -118,16 +135,28 @@ def solve_repo(
     budget: Budget | None = None,
     wall_clock_s: float | None = None,
     models: Callable[[str], Model] | None = None,
+    workflow: str = "repo",
+    environment: RepoEnvironment | None = None,
+    own_environment: bool = False,
 ) -> RepoResult:
-    """Fix ``issue`` in the repository at ``repo`` (at ``base``) in a throwaway worktree."""
+    """Fix ``issue`` in the repository at ``repo`` (at ``base``) in a throwaway worktree, with the
+    workflow named ``workflow``. Tests run with ``environment``, or with the repository's cached
+    environment when ``own_environment`` (built now if needed), else with sparring's interpreter."""
+    check_repo_workflow(workflow)
     team = team_of(config)
     TestCommand.parse(test_cmd)  # a bad command line is the user's mistake, before any work starts
     started = time.monotonic()
     with worktree(repo, base) as wt:
+        if own_environment and environment is None:
+            environment = repo_environment(wt.path, wt.repo.name)
         state = RepoState(
             repo=str(wt.repo), worktree=str(wt.path), base=wt.base, issue=issue, test_cmd=test_cmd or ""
         )
-        run = build(team).run(
+        if environment is not None:
+            sandbox = showing(sandbox, environment.readonly)
+            python = environment.interpreter
+            state = state.model_copy(update={"python": python.python, "pythonpath": list(python.pythonpath)})
+        run = REPO_WORKFLOWS[workflow](team).run(
             state,
             store=store,
             task=issue,
@@ -136,6 +165,7 @@ def solve_repo(
                 "repo": str(wt.repo),
                 "base": wt.base,
                 "test_cmd": test_cmd or "",
+                "workflow": workflow,
             },
             limits=Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s),
             models=models or RoleModels(config, Meter(budget)),
@@ -145,6 +175,9 @@ def solve_repo(
         patch = wt.diff(s.touched) if s.touched else ""
         changed = wt.changed_files(s.touched)
     stopped = run.reason if run.reason.startswith("stopped:") else None
+    verdict = stopped or run.status
+    if verdict == "passed" and workflow in UNTESTED:
+        verdict = "unverified"  # the edits applied; no test said anything
     evidence = {
         "reproduced": s.reproduced,
         "repro_test": s.repro_path if s.reproduced else "",
@@ -156,11 +189,12 @@ def solve_repo(
     }
     return RepoResult(
         run.run_id,
-        stopped or run.status,
+        verdict,
         stopped,
         patch,
         changed,
         s.base,
         evidence,
         usage_of(store, run.run_id, time.monotonic() - started),
+        workflow,
     )

@@ -6,7 +6,7 @@ until tests pass and the reviewer (and red team) accept, or a guard stops it."""
 from __future__ import annotations
 
 from sparring.graph import END, Graph
-from sparring.workflows import steps
+from sparring.workflows import planning, steps
 from sparring.workflows.state import FunctionState
 
 
@@ -45,7 +45,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
         state=FunctionState,
         start=start,
         nodes={
-            "plan": steps.plan(team),
+            "plan": planning.plan(team),
             "examples": steps.read_examples(),
             "design_tests": steps.design_tests(team),
             "code": steps.write_code(team),

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from sparring.consensus import Position
 from sparring.evidence import Case, Evidence
+from sparring.properties import Property
 from sparring.tasks import FunctionTask
 
 
@@ -68,6 +69,8 @@ class FunctionState(BaseModel):
     transcript: list[Turn] = Field(default_factory=list)  # round table
     lessons: list[Lesson] = Field(default_factory=list)  # retrieved from earlier runs (opt-in)
     static_findings: list[str] = Field(default_factory=list)  # lint and type findings on ``code``
+    # the red team's valid hypothesis properties, run again on every later attack round
+    properties: list[Property] = Field(default_factory=list)
 
     @property
     def cases(self) -> list[Case]:

@@ -19,6 +19,8 @@ from sparring.errors import ModelError
 from sparring.evidence import Case, Evidence, cases_from_asserts, cases_from_prompt, run_cases
 from sparring.extract import solution_from_reply
 from sparring.graph import RunContext
+from sparring.llm.types import Message
+from sparring.properties import Property, PropertyLimits, PropertyOutcome, run_properties, split_properties
 from sparring.roles import Role
 from sparring.workflows.state import Candidate, DroppedTest, FunctionState
 
@@ -79,25 +81,24 @@ def read_examples() -> Step:
     return step
 
 
-def plan(team: Team) -> Step:
-    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        reply = _ask(ctx, team.role("planner"), task=s.task)
-        return {"plan": reply.text.strip()}
-
-    return step
-
-
 def design_tests(team: Team) -> Step:
     """The test designer writes asserts from the spec; the mechanical referee drops the ones that
     contradict the spec's own examples, and (optionally) the test reviewer judges the rest."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        role = team.role("test_designer")
         lessons = [n.text for n in s.lessons]
-        reply = _ask(ctx, team.role("test_designer"), task=s.task, count=team.test_count, lessons=lessons)
+        variables: dict[str, Any] = {
+            "task": s.task,
+            "count": team.test_count,
+            "lessons": lessons,
+            "plan": s.plan,
+        }
+        reply = _ask(ctx, role, **variables)
         proposed = cases_from_asserts(reply.text, s.task.entry_point)
         kept, dropped = referee(proposed, s.examples)
         if team.review_tests and kept:
-            kept, more = review_tests(team, s, ctx, kept)
+            kept, more = review_in_dialogue(team, s, ctx, role.messages(**variables), reply.text, kept)
             dropped += more
         ctx.record(
             "tests.designed",
@@ -162,6 +163,41 @@ def review_tests(
         if i in wrong
     ]
     return kept, dropped
+
+
+def review_in_dialogue(
+    team: Team, s: FunctionState, ctx: RunContext, opening: list[Message], proposal: str, cases: list[Case]
+) -> tuple[list[Case], list[DroppedTest]]:
+    """Short-term dialogue inside the test design phase: the test reviewer objects with reasons and
+    the designer revises, the conversation so far in its messages, up to ``test_review_turns`` times;
+    the reviewer has the last word. The turns are recorded as ``dialogue`` events and stay in this
+    phase: only the kept tests leave it."""
+    role = team.role("test_designer")
+    turns = int(team.settings.get("test_review_turns", 1))
+    messages = [m for m in opening if m.role != "assistant"]  # a prefill is already part of the proposal
+    objected: dict[str, DroppedTest] = {}
+    refereed: list[DroppedTest] = []
+    for turn in range(turns + 1):
+        kept, objections = review_tests(team, s, ctx, cases)
+        objected |= {d.test: d for d in objections}
+        said = [d.model_dump() for d in objections]
+        ctx.record("dialogue", {"phase": "design_tests", "turn": turn, "objections": said})
+        if not objections or turn == turns:
+            break
+        messages += [
+            Message.assistant(proposal),
+            Message.user(role.template("revise", objections=objections)),
+        ]
+        options = {"temperature": role.temperature, "max_tokens": role.max_tokens, "allow_truncated": True}
+        proposal = ctx.complete(role.name, messages, **options).text
+        ctx.record("dialogue", {"phase": "design_tests", "turn": turn, "revision": proposal})
+        revised, refused = referee(cases_from_asserts(proposal, s.task.entry_point), s.examples)
+        refereed += [d for d in refused if d.test not in objected]
+        if not revised:  # a revision without a usable test: keep what the reviewer accepted
+            break
+        cases = revised
+    final = {c.as_assert() for c in kept}
+    return kept, refereed + [d for test, d in objected.items() if test not in final]
 
 
 def write_code(team: Team, samples: int | None = None) -> Step:
@@ -363,17 +399,20 @@ def review(team: Team) -> Step:
 
 def red_team(team: Team) -> Step:
     """The red team attacks code that passes with asserts (edge cases, invalid inputs, boundaries,
-    performance traps). Attacks contradicting the spec's examples are discarded by the referee (and,
-    with ``review_tests``, by the test reviewer); the rest run, and a confirmed break goes back to
-    the coder with the failing input. Attacks the code survives stay on as regression tests."""
+    performance traps) and hypothesis properties. Attacks contradicting the spec's examples are
+    discarded by the referee (and, with ``review_tests``, by the test reviewer); the rest run, and a
+    confirmed break goes back to the coder with the failing input. Attacks the code survives stay on
+    as regression tests; valid properties are run again on every later attack round."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
         count = int(team.settings.get("attacks", 5))
-        reply = _ask(ctx, team.role("red_team"), task=s.task, code=s.code, count=count)
+        most = int(team.settings.get("properties", 2))
+        reply = _ask(ctx, team.role("red_team"), task=s.task, code=s.code, count=count, properties=most)
+        new_properties, plain = split_properties(reply.text, s.task.entry_point)
         known = {_norm(c.call) for c in s.tests}
         proposed = [
             c
-            for c in cases_from_asserts(reply.text, s.task.entry_point, origin="red_team")
+            for c in cases_from_asserts(plain, s.task.entry_point, origin="red_team")
             if _norm(c.call) not in known
         ]
         valid, dropped = referee(proposed, s.examples)
@@ -382,6 +421,8 @@ def red_team(team: Team) -> Step:
             dropped += more
         ev = run_cases(ctx.sandbox, s.code, valid) if valid else Evidence()
         breaks = [o.case.as_assert() for o in ev.failures]
+        standing, outcomes, discarded = _property_attacks(team, s, ctx, new_properties[:most])
+        broken = [o for o in outcomes if o.status == "broken"]
         ctx.record(
             "red_team",
             {
@@ -389,14 +430,51 @@ def red_team(team: Team) -> Step:
                 "discarded": [d.model_dump() for d in dropped],
                 "survived": [c.as_assert() for c in valid if c.as_assert() not in breaks],
                 "breaks": breaks,
+                "properties": [
+                    o.model_dump(exclude={"property"}) | {"name": o.property.name} for o in outcomes
+                ],
             },
         )
-        update: dict[str, Any] = {"tests": s.tests + valid, "dropped_tests": s.dropped_tests + dropped}
-        if not breaks and ev.load_error is None:
+        update: dict[str, Any] = {
+            "tests": s.tests + valid,
+            "dropped_tests": s.dropped_tests + dropped + discarded,
+            "properties": standing,
+        }
+        if not breaks and ev.load_error is None and not broken:
             return update | {"accepted": True}
-        return update | {"accepted": False, "passed": False, "feedback": describe_failure(ev)}
+        feedback = [describe_failure(ev)] if breaks or ev.load_error else []
+        feedback += [o.describe() for o in broken[:2]]
+        return update | {"accepted": False, "passed": False, "feedback": "\n".join(feedback)}
 
     return step
+
+
+def _property_attacks(
+    team: Team, s: FunctionState, ctx: RunContext, proposed: list[Property]
+) -> tuple[list[Property], list[PropertyOutcome], list[DroppedTest]]:
+    """Run the standing properties and the new ones (refereed in the sandbox, and by the test reviewer
+    with ``review_tests``). Returns the properties that stay, every outcome, and the discarded ones."""
+    seen = {p.source for p in s.properties} | {d.test for d in s.dropped_tests}  # judged already
+    new = [p for p in proposed if p.source not in seen]
+    dropped: list[DroppedTest] = []
+    if team.review_tests and new:  # the test reviewer judges a property's source like an assert
+        judged, dropped = review_tests(team, s, ctx, [Case(call=p.source, origin="red_team") for p in new])
+        new = [p for p in new if p.source in {c.call for c in judged}]
+    limits = PropertyLimits(max_examples=int(team.settings.get("property_examples", 50)))
+    runs = run_properties(ctx.sandbox, s.code, s.properties + new, s.examples, s.task.entry_point, limits)
+    old = len(s.properties)
+    # A standing property stays unless it went wrong on its own; a new one joins once it has a verdict.
+    standing = [
+        o.property
+        for i, o in enumerate(runs)
+        if o.status in ("held", "broken") or (i < old and o.status == "no_verdict")
+    ]
+    dropped += [
+        DroppedTest(test=o.property.source, reason=f"property {o.property.name}: {o.detail}")
+        for o in runs
+        if o.status in ("contradicts", "invalid")
+    ]
+    return standing, runs, dropped
 
 
 # Real errors only (undefined names, syntax, unused-but-harmless rules stay out): a finding here is a bug.
