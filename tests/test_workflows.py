@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sparring.llm import Budget, Meter, Model, Request, ScriptedBackend
+from sparring.roles import builtin_roles
 from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import demo_task, task_from_source
@@ -218,7 +219,8 @@ def test_a_truncated_test_designer_keeps_its_complete_asserts_and_the_run_goes_o
     assert result.verdict == "passed"
     assert result.evidence["tests"] == ["assert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]"]
     # the cut-off reply's tokens are part of the run's cost
-    assert result.usage["by_role"]["test_designer"]["tokens"] >= 50 + 384
+    limit = builtin_roles()["test_designer"].max_tokens
+    assert result.usage["by_role"]["test_designer"]["tokens"] >= 50 + limit
 
 
 def test_sop_judges_new_candidates_before_calling_no_progress() -> None:
@@ -254,16 +256,16 @@ def test_nothing_checked_is_unverified_not_passed() -> None:
     assert result.verdict == "unverified" and result.confidence == 0.0
 
 
-def test_without_spec_examples_the_designed_tests_decide() -> None:
+def test_without_spec_examples_the_designed_tests_choose_among_candidates() -> None:
     def script(request: Request) -> str:
         if "tester" in request.messages[0].content:
             return "```python\nassert inc(1) == 2\nassert inc(5) == 6\n```"
-        if "earlier attempt is wrong" in request.messages[-1].content:
+        if request.temperature > 0:  # the sampled candidates are right, the greedy one is not
             return "```python\ndef inc(x):\n    return x + 1\n```"
         return "```python\ndef inc(x):\n    return 0\n```"
 
     model = Model(ScriptedBackend(script))
-    config = TeamConfig(workflow="sop", settings={"samples": 1, "reflect": False})
+    config = TeamConfig(workflow="sop")
     result = solve(
         task_from_source(NO_EXAMPLES),
         config,
@@ -334,3 +336,21 @@ def test_sop_draws_more_candidates_when_the_first_ones_disagree() -> None:
     result = run("sop", script, max_rounds=1)
     assert result.verdict == "passed" and "out.append" in result.code
     assert result.usage["by_role"]["coder"]["calls"] == 4  # two first, two more after the dispute
+
+
+def test_sop_does_not_repair_against_designed_tests_alone() -> None:
+    """With no spec example and no confirmed attack, failing designed tests end the run after the vote."""
+    task = task_from_source('def double(x):\n    """Return twice x."""\n')
+
+    def script(request: Request) -> str:
+        if "tester" in request.messages[0].content:
+            return "```python\nassert double(2) == 5\n```"  # a wrong expectation
+        return "```python\ndef double(x):\n    return 2 * x\n```"
+
+    model = Model(ScriptedBackend(script))
+    result = solve(
+        task, TeamConfig(workflow="sop"), store=RunStore(":memory:"), sandbox=open_sandbox(),
+        models=lambda role: model,
+    )  # fmt: skip
+    assert result.code.strip().endswith("return 2 * x")
+    assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 4

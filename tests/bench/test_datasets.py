@@ -96,3 +96,12 @@ def test_limit_takes_the_first_and_sample_is_fixed_by_seed(tasks: dict[str, Benc
         select_tasks(rows, limit=1, sample=1)
     with pytest.raises(TaskError):
         select_tasks(rows, limit=0)
+
+
+def test_the_held_out_tasks_are_exactly_those_outside_the_sample() -> None:
+    tasks = load_dataset("humaneval").tasks
+    sample = select_tasks(tasks, sample=60, seed=1)
+    rest = select_tasks(tasks, sample=60, seed=1, held_out=True)
+    assert len(rest) == len(tasks) - 60 and not {t.task_id for t in sample} & {t.task_id for t in rest}
+    with pytest.raises(TaskError, match="--held-out needs"):
+        select_tasks(tasks, held_out=True)

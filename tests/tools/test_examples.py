@@ -54,3 +54,9 @@ def test_float_examples_compare_with_tolerance(sandbox: Sandbox) -> None:
         sandbox, "def third(x):\n    return x / 3\n", module, limits=Limits(timeout=20)
     )
     assert report.all_passed, report.failures()
+
+
+def test_prose_examples_need_literal_arguments() -> None:
+    doc = '    """For example:\n    is_happy(a) => False\n    is_happy("abcd") => True\n    """\n'
+    prompt = "def is_happy(s):\n" + doc
+    assert [e.call for e in examples_from_prompt(prompt, "is_happy")] == ['is_happy("abcd")']

@@ -126,6 +126,7 @@ def run_benchmark(
     *,
     limit: int | None = None,
     sample: int | None = None,
+    held_out: bool = False,
     seed: int = 0,
     workers: int = 1,
     export: str | Path | None = None,
@@ -146,7 +147,7 @@ def run_benchmark(
         raise ConfigError("name at least one workflow to benchmark")
     console = console or Console()
     data = load_dataset(dataset)
-    tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed)
+    tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed, held_out=held_out)
     scorer = _scorer(data, sandbox, scoring, cache)
     out, results_path = output_paths(data.name, out_dir, resume)
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
@@ -180,6 +181,7 @@ def oracle(
     *,
     limit: int | None = None,
     sample: int | None = None,
+    held_out: bool = False,
     seed: int = 0,
     workers: int = 1,
     sandbox: Sandbox | None = None,
@@ -193,7 +195,7 @@ def oracle(
     """
     console = console or Console()
     data = load_dataset(dataset)
-    tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed)
+    tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed, held_out=held_out)
     scorer = _scorer(data, sandbox, scoring, cache)
     with progress_bar(console) as progress:
         _prepare(tasks, scorer, progress, workers)

@@ -148,9 +148,17 @@ def _check_unique(tasks: Sequence[BenchTask], path: Path) -> None:
 
 
 def select_tasks(
-    tasks: Sequence[BenchTask], *, limit: int | None = None, sample: int | None = None, seed: int = 0
+    tasks: Sequence[BenchTask],
+    *,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    held_out: bool = False,
 ) -> list[BenchTask]:
-    """The first ``limit`` tasks, or a fixed seeded sample of ``sample`` tasks (in dataset order)."""
+    """The first ``limit`` tasks, or a fixed seeded sample of ``sample`` tasks (in dataset order);
+    ``held_out``: every task *not* in that sample (data a team was not tuned on)."""
+    if held_out and sample is None:
+        raise TaskError("--held-out needs the --sample (and --seed) it is held out from")
     if limit is not None and sample is not None:
         raise TaskError("give either a limit or a sample size, not both")
     if limit is not None:
@@ -161,5 +169,5 @@ def select_tasks(
         if sample < 1:
             raise TaskError(f"sample size must be at least 1, got {sample}")
         picked = set(random.Random(seed).sample(range(len(tasks)), min(sample, len(tasks))))
-        return [task for index, task in enumerate(tasks) if index in picked]
+        return [task for index, task in enumerate(tasks) if (index in picked) != held_out]
     return list(tasks)

@@ -84,6 +84,9 @@ def bench_command(
     limit: Annotated[int | None, typer.Option(help="The first N tasks.")] = None,
     sample: Annotated[int | None, typer.Option(help="A seeded random sample of N tasks.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    held_out: Annotated[
+        bool, typer.Option("--held-out", help="Every task NOT in --sample N --seed S (held-out data).")
+    ] = False,
     workers: Annotated[int, typer.Option(help="Tasks solved at once.", min=1)] = 1,
     export: Annotated[str | None, typer.Option(help="Write one JSON line per task and workflow.")] = None,
     resume: Annotated[
@@ -138,6 +141,7 @@ def bench_command(
     common: dict[str, Any] = {
         "limit": limit,
         "sample": sample,
+        "held_out": held_out,
         "seed": seed,
         "workers": workers,
         "console": console,

@@ -41,6 +41,27 @@ def _is_expression(text: str) -> bool:
     return True
 
 
+def _is_literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _literal_call(call: str, entry_point: str) -> bool:
+    """``entry_point(literal, ...)`` only: prose such as ``is_happy(a) => False`` means the string
+    ``'a'``, and running it as written would fail every candidate with a NameError."""
+    try:
+        node = ast.parse(call.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry_point):
+        return False
+    args = [*node.args, *(k.value for k in node.keywords)]
+    return all(_is_literal(ast.unparse(a)) for a in args)
+
+
 def _calls(call: str, entry_point: str) -> bool:
     try:
         tree = ast.parse(call, mode="eval")
@@ -55,7 +76,8 @@ def _calls(call: str, entry_point: str) -> bool:
 def examples_from_prompt(prompt: str, entry_point: str) -> list[Example]:
     """Examples that call ``entry_point`` and expect a value: doctest ``>>>`` blocks, else ``f(x) ➞ y`` lines.
 
-    Examples whose expected output is not a Python expression (printed text, exceptions) are skipped.
+    Examples whose expected output is not a Python expression (printed text, exceptions) are skipped;
+    prose examples (``f(x) ➞ y`` lines) count only when arguments and result are Python literals.
     """
     found: list[Example] = []
     for ex in doctest.DocTestParser().get_examples(prompt):
@@ -66,7 +88,7 @@ def examples_from_prompt(prompt: str, entry_point: str) -> list[Example]:
         return found
     for lineno, line in enumerate(prompt.splitlines()):
         m = _ARROW.match(line)
-        if m and _calls(m["call"], entry_point) and _is_expression(m["want"]):
+        if m and _literal_call(m["call"], entry_point) and _is_literal(m["want"]):
             found.append(Example(m["call"], m["want"], lineno))
     return found
 
