@@ -200,32 +200,39 @@ def review_in_dialogue(
     return kept, refereed + [d for test, d in objected.items() if test not in final]
 
 
+def _draw(
+    team: Team, s: FunctionState, ctx: RunContext, seeds: range, *, greedy_first: bool, repairing: bool
+) -> list[Candidate]:
+    """The coder's candidates for ``seeds``, in parallel: sampled at the team's temperature, the first
+    at the role's own (greedy) when ``greedy_first``; in a repair, with the failing evidence."""
+    role = team.role("coder")
+    variables: dict[str, Any] = {
+        "task": s.task,
+        "plan": s.plan,
+        "lessons": [lesson.text for lesson in s.lessons],
+        "previous": s.code if repairing else "",
+        "feedback": s.feedback if repairing else "",
+        "reflections": s.reflections[-2:],
+    }
+
+    def one(seed: int) -> Candidate:
+        temp = role.temperature if greedy_first and seed == seeds[0] else team.temperature
+        reply = _ask(ctx, role, temperature=temp, seed=seed, **variables)
+        return Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, reply.text))
+
+    with ThreadPoolExecutor(max_workers=max(len(seeds), 1)) as pool:
+        return list(pool.map(one, seeds))
+
+
 def write_code(team: Team, samples: int | None = None) -> Step:
     """The coder writes ``samples`` candidates in parallel (first greedy, the rest sampled with seeds),
     from the spec, the plan, and — in a repair round — the failing evidence and reflections."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        role = team.role("coder")
-        n = samples or team.samples
         repairing = bool(s.feedback and s.code)
-        variables: dict[str, Any] = {
-            "task": s.task,
-            "plan": s.plan,
-            "lessons": [n.text for n in s.lessons],
-            "previous": s.code if repairing else "",
-            "feedback": s.feedback if repairing else "",
-            "reflections": s.reflections[-2:],
-        }
-
-        def one(i: int) -> Candidate:
-            greedy = i == 0 and not repairing
-            temp = role.temperature if greedy else team.temperature
-            seed = team.seed * 1000 + s.round * 100 + i
-            reply = _ask(ctx, role, temperature=temp, seed=seed, **variables)
-            return Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, reply.text))
-
-        with ThreadPoolExecutor(max_workers=n) as pool:
-            candidates = list(pool.map(one, range(n)))
+        first = team.seed * 1000 + s.round * 100
+        seeds = range(first, first + (samples or team.samples))
+        candidates = _draw(team, s, ctx, seeds, greedy_first=not repairing, repairing=repairing)
         if repairing:  # the previous best stays in the running: a repair must beat it on evidence
             candidates.append(Candidate(code=s.code, author="previous"))
         return {"candidates": candidates, "code": candidates[0].code}
@@ -239,24 +246,9 @@ def widen(team: Team) -> Step:
     contested ones get the wider vote. The new candidates join the ones already run."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        role = team.role("coder")
-        n = int(team.settings.get("widen", 0))
-        variables: dict[str, Any] = {
-            "task": s.task,
-            "plan": s.plan,
-            "lessons": [lesson.text for lesson in s.lessons],
-            "previous": "",
-            "feedback": "",
-            "reflections": [],
-        }
-
-        def one(i: int) -> Candidate:
-            seed = team.seed * 1000 + s.round * 100 + 50 + i
-            reply = _ask(ctx, role, temperature=team.temperature, seed=seed, **variables)
-            return Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, reply.text))
-
-        with ThreadPoolExecutor(max_workers=max(n, 1)) as pool:
-            more = list(pool.map(one, range(n)))
+        first = team.seed * 1000 + s.round * 100 + 50
+        seeds = range(first, first + int(team.settings.get("widen", 0)))
+        more = _draw(team, s, ctx, seeds, greedy_first=False, repairing=False)
         return {"candidates": s.candidates + more, "widened": True}
 
     return step
