@@ -104,6 +104,8 @@ class RunContext:
             reply.usage,
             reply.latency,
             getattr(reply, "finish_reason", "stop"),
+            choices=getattr(reply, "choices", ()),
+            calls=getattr(reply, "requests", 1),
         )
         return reply
 
@@ -117,6 +119,8 @@ class RunContext:
         latency: float,
         finish: str,
         error: str | None = None,
+        choices: Any = (),
+        calls: int = 1,
     ) -> None:
         payload: dict[str, Any] = {
             "role": role,
@@ -133,6 +137,10 @@ class RunContext:
         }
         if error is not None:
             payload["error"] = error
+        if choices:  # a request for several choices: ``reply`` is the first
+            payload["choices"] = list(choices)
+        if calls != 1:  # a backend that samples one choice per call answered them one by one
+            payload["calls"] = calls
         self.record("message", payload)
 
     def drain(self) -> list[Event]:

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS responses (
     finish_reason TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL,
     completion_tokens INTEGER NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    more TEXT NOT NULL DEFAULT '[]'
 )
 """
 
@@ -44,16 +45,22 @@ class ResponseCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "more" not in columns:  # a cache written before requests could ask for several choices
+            self._db.execute("ALTER TABLE responses ADD COLUMN more TEXT NOT NULL DEFAULT '[]'")
 
     def get(self, model: str, request: Request) -> Completion | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT text, finish_reason, prompt_tokens, completion_tokens FROM responses WHERE key=?",
+                "SELECT text, finish_reason, prompt_tokens, completion_tokens, more"
+                " FROM responses WHERE key=?",
                 (request_key(model, request),),
             ).fetchone()
         if row is None:
             return None
-        return Completion(text=row[0], finish_reason=row[1], usage=Usage(row[2], row[3]), model=model)
+        more = tuple(str(t) for t in json.loads(row[4]))
+        usage = Usage(row[2], row[3])
+        return Completion(text=row[0], finish_reason=row[1], usage=usage, model=model, more=more)
 
     def put(self, model: str, request: Request, completion: Completion) -> None:
         values: tuple[Any, ...] = (
@@ -64,12 +71,13 @@ class ResponseCache:
             completion.usage.prompt_tokens,
             completion.usage.completion_tokens,
             time.time(),
+            json.dumps(list(completion.more), ensure_ascii=False),
         )
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses"
-                " (key, model, text, finish_reason, prompt_tokens, completion_tokens, created)"
-                " VALUES (?,?,?,?,?,?,?)",
+                " (key, model, text, finish_reason, prompt_tokens, completion_tokens, created, more)"
+                " VALUES (?,?,?,?,?,?,?,?)",
                 values,
             )
 

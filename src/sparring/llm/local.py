@@ -8,9 +8,11 @@ The engine loads lazily, once per process and model file; see docs/models.md for
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from dataclasses import dataclass, field
+import urllib.request
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ class EngineSettings:
     """How the engine is started; one engine per distinct (path, settings) in a process."""
 
     n_ctx: int = 16384
-    n_parallel: int = 4
+    n_parallel: int = 8  # also the most choices one request can sample together
     threads: int = 0  # 0: all cores
     kv_unified: bool = True  # slots share the whole context instead of n_ctx / n_parallel each
 
@@ -78,6 +80,8 @@ class LocalBackend:
     settings: EngineSettings = field(default_factory=EngineSettings)
     # llama.cpp continues a trailing assistant message (a prefilled start of the reply).
     supports_prefill: bool = True
+    # ... and samples several choices from one evaluated prompt (choice i with seed + i).
+    supports_n: bool = True
 
     @property
     def name(self) -> str:
@@ -98,12 +102,49 @@ class LocalBackend:
 
     def send(self, request: Request) -> Completion:
         engine = load_engine(self.path, self.settings)
+        most = max(self.settings.n_parallel, 1)
+        if request.n > most:  # more choices than slots: in groups, each evaluating (and billing) the prompt
+            parts = [
+                self.send(replace(request, n=min(most, request.n - first), seed=_seed(request, first)))
+                for first in range(0, request.n, most)
+            ]
+            texts = [t for part in parts for t in part.texts]
+            usage = sum((part.usage for part in parts), Usage())
+            return replace(parts[0], usage=usage, more=tuple(texts[1:]))
         body = request.chat_body() | {"cache_prompt": True}
         try:
             result = engine.handle_chat_completions(body)
         except ValueError as exc:  # e.g. a schema llama.cpp cannot turn into a grammar
             raise ModelRequestError(f"llama.cpp rejected the request: {exc}") from None
-        return parse_chat_completion(result, self.name)
+        completion = parse_chat_completion(result, self.name)
+        if completion.more:
+            # The engine's usage counts the tokens of one choice; every choice's tokens are counted here.
+            # (A continued assistant message comes back whole: its given start is not generated.)
+            last = request.messages[-1] if request.messages else None
+            start = last.content if last is not None and last.role == "assistant" else ""
+            new = [t[len(start) :] if start and t.startswith(start) else t for t in completion.texts]
+            generated = sum(_count_tokens(engine, text) + 1 for text in new)  # + the end token
+            usage = completion.usage
+            completion = replace(completion, usage=Usage(usage.prompt_tokens, generated, usage.cached_tokens))
+        return completion
+
+
+def _seed(request: Request, offset: int) -> int | None:
+    return None if request.seed is None else request.seed + offset
+
+
+def _count_tokens(engine: Any, text: str) -> int:
+    """Tokens of ``text`` by the engine's own tokenizer (its loopback ``/tokenize`` endpoint)."""
+    request = urllib.request.Request(
+        f"{engine.listening_address}/tokenize",
+        data=json.dumps({"content": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return len(json.loads(response.read())["tokens"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise TransientModelError(f"llama.cpp could not count tokens: {exc}") from None
 
 
 def parse_chat_completion(result: dict[str, Any], name: str) -> Completion:
@@ -115,7 +156,8 @@ def parse_chat_completion(result: dict[str, Any], name: str) -> Completion:
         if code in (429, 500, 502, 503, 504):
             raise TransientModelError(f"llama.cpp busy or failing ({code}): {message}")
         raise ModelRequestError(f"llama.cpp refused the request: {message}")
-    choice = result["choices"][0]
+    choices = sorted(result["choices"], key=lambda c: int(c.get("index", 0)))
+    choice = choices[0]
     usage = result.get("usage", {})
     cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
     return Completion(
@@ -123,4 +165,5 @@ def parse_chat_completion(result: dict[str, Any], name: str) -> Completion:
         usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)), int(cached)),
         finish_reason=choice.get("finish_reason") or "stop",
         model=name,
+        more=tuple(c["message"].get("content") or "" for c in choices[1:]),
     )

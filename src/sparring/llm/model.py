@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from sparring.errors import MalformedOutput, TransientModelError, TruncatedOutput
+from sparring.errors import BudgetExceeded, MalformedOutput, ModelError, TransientModelError, TruncatedOutput
 from sparring.llm.cache import ResponseCache
 from sparring.llm.meter import Meter
 from sparring.llm.types import Completion, Message, MessageLike, Reply, Request, Usage, to_messages
@@ -100,12 +100,20 @@ class Model:
         stop: Sequence[str] = (),
         seed: int | None = None,
         allow_truncated: bool = False,
+        n: int = 1,
     ) -> Reply:
         """Ask the model; with ``schema`` the reply is constrained where possible and always validated.
+
+        With ``n > 1`` (free text only) the reply carries ``n`` sampled ``choices`` of one prompt. Where the
+        backend can (llama.cpp, OpenAI-compatible servers) that is one request: the prompt is evaluated
+        and billed once and choice ``i`` is sampled with ``seed + i``. Elsewhere it is ``n`` requests
+        with those seeds, each metered as its own call.
 
         A reply cut off at ``max_tokens`` raises ``TruncatedOutput``, unless ``allow_truncated`` (and no
         schema): then the partial reply comes back with ``finish_reason == "length"``, for callers that
         can use a part (a list of tests) and must not lose the tokens it cost."""
+        if n > 1 and schema is not None:
+            raise ValueError("several choices (n > 1) are for free-text replies, not schemas")
         msgs = to_messages(messages)
         prefill = ""
         if msgs and msgs[-1].role == "assistant" and schema is None:
@@ -122,13 +130,15 @@ class Model:
             json_schema=schema_of(schema) if schema else None,
             stop=tuple(stop),
             seed=seed,
+            n=max(n, 1),
         )
         started = time.monotonic()
-        total_attempts = 0
+        total_attempts = requests = 0
         spent = Usage()  # every attempt's tokens, repairs included: the reply (or error) reports them all
         for repair in range(self.repair_retries + 1):
-            completion, cached, attempts = self._send(request, role)
+            completion, cached, attempts, sent = self._send(request, role)
             total_attempts += attempts
+            requests += sent
             spent = spent + completion.usage
             if completion.finish_reason == "length" and not (allow_truncated and schema is None):
                 raise TruncatedOutput(
@@ -137,9 +147,10 @@ class Model:
                     usage=spent,
                 )
             if schema is None:
-                if prefill and not completion.text.startswith(prefill):
-                    completion = dataclasses.replace(completion, text=prefill + completion.text)
-                return self._reply(completion, spent, started, cached, total_attempts)
+                if prefill:
+                    texts = [t if t.startswith(prefill) else prefill + t for t in completion.texts]
+                    completion = dataclasses.replace(completion, text=texts[0], more=tuple(texts[1:]))
+                return self._reply(completion, spent, started, cached, total_attempts, requests=requests)
             try:
                 parsed = schema.model_validate_json(extract_json(completion.text))
             except ValidationError as exc:
@@ -154,11 +165,44 @@ class Model:
                     request, messages=(*request.messages, *_repair_messages(completion.text, exc))
                 )
                 continue
-            return self._reply(completion, spent, started, cached, total_attempts, parsed)
+            return self._reply(completion, spent, started, cached, total_attempts, parsed, requests=requests)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, request: Request, role: str) -> tuple[Completion, bool, int]:
-        """One logical call: the budget claims it before anything is sent and settles it after."""
+    def _send(self, request: Request, role: str) -> tuple[Completion, bool, int, int]:
+        """All ``request.n`` choices: one request where the backend samples several, topped up with
+        single requests (seeds ``seed + i``) when it returned fewer; else one request per choice.
+        Returns the completion, whether it all came from the cache, attempts and requests sent."""
+        if request.n == 1:
+            return (*self._send_one(request, role), 1)
+        if getattr(self.backend, "supports_n", False):
+            done, cached, attempts = self._send_one(request, role)
+        else:
+            done, cached, attempts = self._send_one(self._choice(request, 0, 1), role)
+        sent = 1
+        while len(done.texts) < request.n:
+            got = len(done.texts)
+            try:
+                more, was_cached, tries = self._send_one(self._choice(request, got, 1), role)
+            except BudgetExceeded:
+                break  # the budget ran out between choices: the ones already paid for come back
+            except ModelError as exc:
+                if getattr(exc, "usage", None) is None:
+                    exc.usage = done.usage  # type: ignore[attr-defined]  # what the choices so far cost
+                raise
+            sent += 1
+            done = dataclasses.replace(done, usage=done.usage + more.usage, more=(*done.more, *more.texts))
+            cached, attempts = cached and was_cached, attempts + tries
+        if len(done.texts) > request.n:
+            done = dataclasses.replace(done, more=done.more[: request.n - 1])
+        return done, cached, attempts, sent
+
+    @staticmethod
+    def _choice(request: Request, index: int, n: int) -> Request:
+        seed = None if request.seed is None else request.seed + index
+        return dataclasses.replace(request, n=n, seed=seed)
+
+    def _send_one(self, request: Request, role: str) -> tuple[Completion, bool, int]:
+        """One request: the budget claims it before anything is sent and settles it after."""
         meter = self.meter
         if meter is None:
             return self._fetch(request)
@@ -207,6 +251,8 @@ class Model:
         cached: bool,
         attempts: int,
         parsed: BaseModel | None = None,
+        *,
+        requests: int = 1,
     ) -> Reply:
         return Reply(
             text=completion.text,
@@ -218,6 +264,8 @@ class Model:
             cached=cached,
             attempts=attempts,
             finish_reason=completion.finish_reason,
+            choices=completion.texts if completion.more else (),
+            requests=requests,
         )
 
 

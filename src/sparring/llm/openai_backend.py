@@ -18,6 +18,8 @@ class OpenAIBackend:
     api_key: str | None = None
     timeout: float = 600.0
     provider: str = "openai"
+    # OpenAI and vLLM sample ``n`` choices of one prompt; a server that returns fewer is topped up.
+    supports_n: bool = True
 
     def __post_init__(self) -> None:
         # Retries live in Model, once for every backend; the SDK's own are off.
@@ -51,4 +53,5 @@ class OpenAIBackend:
             ),
             finish_reason=choice.finish_reason or "stop",
             model=self.name,
+            more=tuple(c.message.content or "" for c in response.choices[1:]),
         )

@@ -83,6 +83,7 @@ class Request:
     json_schema: dict[str, Any] | None = None
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    n: int = 1  # choices sampled from one prompt (the prompt is evaluated, and billed, once)
 
     def prompt_estimate(self) -> int:
         """Prompt tokens, estimated on the high side (3 characters a token, a few per message)."""
@@ -90,7 +91,7 @@ class Request:
 
     def token_bound(self) -> int:
         """The most tokens this request should spend: the prompt estimate plus ``max_tokens``."""
-        return self.prompt_estimate() + self.max_tokens
+        return self.prompt_estimate() + self.max_tokens * self.n
 
     def chat_body(self) -> dict[str, Any]:
         """The OpenAI-shaped chat request (no model name): llama.cpp and OpenAI-compatible servers."""
@@ -103,6 +104,8 @@ class Request:
             body["stop"] = list(self.stop)
         if self.seed is not None:
             body["seed"] = self.seed
+        if self.n > 1:
+            body["n"] = self.n
         if self.json_schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
@@ -118,7 +121,7 @@ class Request:
             "json_schema": self.json_schema,
             "stop": list(self.stop),
             "seed": self.seed,
-        }
+        } | ({"n": self.n} if self.n > 1 else {})
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,11 @@ class Completion:
     usage: Usage
     finish_reason: str = "stop"
     model: str = ""
+    more: tuple[str, ...] = ()  # the other choices of a request with ``n > 1``, in order
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.text, *self.more)
 
 
 @dataclass(frozen=True)
@@ -144,4 +152,6 @@ class Reply:
     cached: bool = False
     attempts: int = 1
     finish_reason: str = "stop"  # "length" only when the caller allowed truncated replies
+    choices: tuple[str, ...] = ()  # every choice of a request with ``n > 1`` (the first is ``text``)
+    requests: int = 1  # calls it took: a backend that cannot sample several choices answers each alone
     extra: dict[str, Any] = field(default_factory=dict)

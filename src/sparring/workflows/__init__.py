@@ -42,7 +42,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "single": {"samples": 1},
     "sample": {"samples": 5},
     "reflexion": {"samples": 1, "max_rounds": 3},
-    "sop": {"samples": 2, "widen": 2, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
+    "sop": {"samples": 6, "widen": 4, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
     "debate": {"max_rounds": 3, "test_count": 6, "agents": 3, "vote": "evidence", "tie_break": "random"},
     "roundtable": {"max_rounds": 3, "test_count": 6, "agents": 3, "selector": "round_robin"},
     "adversarial": {"samples": 1, "max_rounds": 3, "test_count": 0, "attacks": 5},
@@ -351,7 +351,7 @@ def usage_of(store: RunStore, run_id: str, seconds: float) -> dict[str, Any]:
             continue
         p = event.payload
         r = by_role.setdefault(p["role"], {"calls": 0, "tokens": 0, "seconds": 0.0})
-        r["calls"] += 1
+        r["calls"] += p.get("calls", 1)
         r["tokens"] += p["tokens"]["total"]
         r["seconds"] += p["latency"]
     return {

@@ -55,8 +55,10 @@ def _ask(
     temperature: float | None = None,
     seed: int | None = None,
     schema: type[BaseModel] | None = None,
+    n: int = 1,
     **variables: Any,
 ) -> Any:
+    options = {"n": n} if n > 1 else {}
     return ctx.complete(
         role.name,
         role.messages(**variables),
@@ -67,6 +69,7 @@ def _ask(
         # A free-text reply cut off at the limit is still partly usable (complete asserts, or code
         # that then fails its tests): a truncated helper must not end the whole run.
         allow_truncated=schema is None,
+        **options,
     )
 
 
@@ -203,8 +206,10 @@ def review_in_dialogue(
 def _draw(
     team: Team, s: FunctionState, ctx: RunContext, seeds: range, *, greedy_first: bool, repairing: bool
 ) -> list[Candidate]:
-    """The coder's candidates for ``seeds``, in parallel: sampled at the team's temperature, the first
-    at the role's own (greedy) when ``greedy_first``; in a repair, with the failing evidence."""
+    """The coder's candidates for ``seeds``: sampled at the team's temperature as the choices of one
+    request (one prompt evaluation where the backend allows; choice i has seed ``seeds[i]``), the first
+    at the role's own (greedy) temperature in a request of its own when ``greedy_first``; in a repair,
+    with the failing evidence."""
     role = team.role("coder")
     variables: dict[str, Any] = {
         "task": s.task,
@@ -214,14 +219,20 @@ def _draw(
         "feedback": s.feedback if repairing else "",
         "reflections": s.reflections[-2:],
     }
+    requests: list[tuple[float, int, int]] = []  # (temperature, seed, choices)
+    if greedy_first and len(seeds):
+        requests.append((role.temperature, seeds[0], 1))
+    sampled = seeds[len(requests) :]
+    if len(sampled):
+        requests.append((team.temperature, sampled[0], len(sampled)))
 
-    def one(seed: int) -> Candidate:
-        temp = role.temperature if greedy_first and seed == seeds[0] else team.temperature
-        reply = _ask(ctx, role, temperature=temp, seed=seed, **variables)
-        return Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, reply.text))
+    def ask(temperature: float, seed: int, n: int) -> list[Candidate]:
+        reply = _ask(ctx, role, temperature=temperature, seed=seed, n=n, **variables)
+        texts = reply.choices or (reply.text,)
+        return [Candidate(code=solution_from_reply(s.task.prompt, s.task.entry_point, t)) for t in texts]
 
-    with ThreadPoolExecutor(max_workers=max(len(seeds), 1)) as pool:
-        return list(pool.map(one, seeds))
+    with ThreadPoolExecutor(max_workers=max(len(requests), 1)) as pool:
+        return [c for batch in pool.map(lambda r: ask(*r), requests) for c in batch]
 
 
 def write_code(team: Team, samples: int | None = None) -> Step:
