@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sparring.llm import Model
-from sparring.llm.local import LocalBackend
+from sparring.llm.local import EngineSettings, LocalBackend
 from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import task_from_source
@@ -22,6 +22,17 @@ def test_embedded_model_answers_a_tiny_prompt(embedded_model_path: Path) -> None
     )
     assert reply.text.strip() and reply.usage.completion_tokens > 0
     assert reply.model.startswith("local:qwen2.5-coder-1.5b")
+
+
+def test_embedded_model_samples_several_choices_of_one_prompt(embedded_model_path: Path) -> None:
+    # Two slots: three choices take two requests of the engine (two prompt evaluations, both billed).
+    backend = LocalBackend(embedded_model_path, EngineSettings(n_parallel=2))
+    prompt = "Name a colour. Reply with one word."
+    one = Model(backend).complete(prompt, max_tokens=6, temperature=1.0, seed=1)
+    reply = Model(backend).complete(prompt, max_tokens=6, temperature=1.0, seed=1, n=3)
+    assert len(reply.choices) == 3 and reply.requests == 1
+    assert reply.usage.prompt_tokens == 2 * one.usage.prompt_tokens
+    assert reply.usage.completion_tokens >= 3  # every choice's tokens, not the first one's only
 
 
 def test_sop_team_solves_a_small_task_on_the_embedded_model(embedded_model_path: Path) -> None:

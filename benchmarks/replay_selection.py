@@ -1,0 +1,110 @@
+"""Replay candidate selection offline: which candidate would each rule have chosen, and would it pass?
+
+A tuning aid, for the data a team is tuned on only. It reads a run store of `sop` runs, takes the
+candidates of each run's first round (after widening, with their executed evidence), applies several
+selection rules to them, and scores the chosen code on the dataset's hidden tests. The `oracle` row
+(any candidate passes) is a ceiling and never a rule. Selection itself sees only executed evidence,
+as in the workflow; only this report looks at hidden tests.
+
+    python benchmarks/replay_selection.py /tmp/bench-v3.db ../shared/data/HumanEvalPlus.jsonl.gz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from sparring.bench.benchmark import _scorer
+from sparring.bench.datasets import load_dataset
+from sparring.evidence import Evidence
+from sparring.workflows.state import Candidate
+
+Rule = Callable[[list[Candidate]], Candidate]
+
+
+def _ev(c: Candidate) -> Evidence:
+    return c.evidence or Evidence()
+
+
+def _by_support(weight: Callable[[Evidence], int]) -> Rule:
+    def rule(cands: list[Candidate]) -> Candidate:
+        sizes = Counter(_ev(c).behaviour() for c in cands)
+        return max(cands, key=lambda c: (_ev(c).passes_trusted(), sizes[_ev(c).behaviour()] * weight(_ev(c))))
+
+    return rule
+
+
+RULES: dict[str, Rule] = {
+    "greedy": lambda cands: cands[0],
+    "first passing examples (sample@K)": lambda cands: next(
+        (c for c in cands if _ev(c).passes_trusted()), cands[0]
+    ),
+    "cluster size x (1 + designed passed) (sop)": _by_support(lambda ev: 1 + ev.count_passed("generated")),
+    "cluster size (inputs only)": _by_support(lambda ev: 1),
+    "designed passed, then cluster size": lambda cands: max(
+        cands,
+        key=lambda c: (
+            _ev(c).passes_trusted(),
+            _ev(c).count_passed("generated"),
+            Counter(_ev(x).behaviour() for x in cands)[_ev(c).behaviour()],
+        ),
+    ),
+}
+
+
+def first_round(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
+    """The state at the end of round 0: the last checkpoint before any repair round began."""
+    chosen = None
+    for (raw,) in db.execute("SELECT state FROM checkpoints WHERE run_id=? ORDER BY step", (run_id,)):
+        state = json.loads(raw)
+        if state.get("round", 0) > 0:
+            break
+        if state.get("candidates") and all(c.get("evidence") for c in state["candidates"]):
+            chosen = state
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("store")
+    parser.add_argument("dataset")
+    parser.add_argument("--workflow", default="sop")
+    parser.add_argument("--first", type=int, default=0, help="also replay on each run's first N candidates")
+    args = parser.parse_args()
+    data = load_dataset(args.dataset)
+    tasks = {t.task_id: t for t in data.tasks}
+    scorer = _scorer(data, None, None, None)
+    db = sqlite3.connect(args.store)
+    query = "SELECT run_id FROM runs WHERE workflow=? AND status!='running'"
+    runs = [r for (r,) in db.execute(query, (args.workflow,))]
+    wins: dict[str, int] = defaultdict(int)
+    sizes: Counter[int] = Counter()
+    verdicts: dict[tuple[str, str], bool] = {}
+    n = 0
+    for run_id in runs:
+        state = first_round(db, run_id)
+        if state is None:
+            continue
+        task = tasks[state["task"]["task_id"]]
+        cands = [Candidate.model_validate(c) for c in state["candidates"]]
+        sizes[len(cands)] += 1
+        for c in cands:
+            if (task.task_id, c.code) not in verdicts:
+                verdicts[task.task_id, c.code] = scorer.score(task, c.code).passed
+        n += 1
+        pools = {"all": cands} | ({f"first {args.first}": cands[: args.first]} if args.first else {})
+        for pool, some in pools.items():
+            for name, rule in RULES.items():
+                wins[f"{pool}: {name}"] += verdicts[task.task_id, rule(some).code]
+            wins[f"{pool}: oracle (ceiling, not a rule)"] += any(verdicts[task.task_id, c.code] for c in some)
+    print(f"{n} runs; candidates per run: {dict(sorted(sizes.items()))}")
+    for name, won in wins.items():
+        print(f"{won:4d}  {won / max(n, 1):6.1%}  {name}")
+
+
+if __name__ == "__main__":
+    main()
