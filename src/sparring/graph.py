@@ -89,7 +89,7 @@ class RunContext:
                     role,
                     getattr(model, "name", "?"),
                     messages,
-                    "",
+                    str(getattr(exc, "partial", None) or getattr(exc, "last_text", "")),
                     usage,
                     0.0,
                     "error",

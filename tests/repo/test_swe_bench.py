@@ -145,3 +145,28 @@ def test_the_team_runs_its_tests_in_the_repositorys_own_environment(git_repo: Pa
     )  # fmt: skip
     assert result.verdict == "passed" and result.evidence["baseline"] == {"tests": 2, "passed": 2}
     assert list((cache_dir() / "repo-envs").glob("pages-project-*/.sparring-ready"))
+
+
+def test_a_resumed_run_solves_only_the_pairs_not_yet_finished(git_repo: Path, tmp_path: Path) -> None:
+    base = git(git_repo, "rev-parse", "HEAD").strip()
+    row = {
+        "instance_id": "pages-1", "repo": str(git_repo), "base_commit": base,
+        "problem_statement": "parse_range('2-4') leaves out page 4.",
+        "FAIL_TO_PASS": ["tests/test_pages.py::test_single_page"], "PASS_TO_PASS": [],
+    }  # fmt: skip
+    data = tmp_path / "pages.jsonl"
+    data.write_text(json.dumps(row) + "\n")
+    out = tmp_path / "out"
+    _bench(str(data), ScriptedSolver(lambda r: FIX), out)
+    calls: list[str] = []
+
+    def again(issue: RepoIssue, workflow: str, *, seed: int) -> RepoResult:
+        calls.append(workflow)
+        return ScriptedSolver(lambda r: FIX)(issue, workflow, seed=seed)
+
+    summary = run_repo_benchmark(
+        str(data), ["single", "repo"], again, resume=out, console=Console(file=io.StringIO())
+    )
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert calls == ["repo"] and [r["workflow"] for r in rows] == ["single", "repo"]
+    assert summary.to_json()["workflows"]["single"]["n"] == 1  # type: ignore[index]

@@ -125,10 +125,12 @@ def run_repo_benchmark(
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
     start = time.monotonic()
     with progress_bar(console) as progress:
-        bar = progress.add_task("repositories", total=len(instances), status="")
+        # a resumed run prepares only the instances some workflow has not finished yet
+        todo = [i for i in instances if any((i, w) not in store.done for w in workflows)]
+        bar = progress.add_task("repositories", total=len(todo), status="")
         issues: dict[str, RepoIssue] = {}
-        for iid, inst in instances.items():
-            issues[iid] = prepare_issue(inst, data.path.parent, cache=cache)
+        for iid in todo:
+            issues[iid] = prepare_issue(instances[iid], data.path.parent, cache=cache)
             progress.advance(bar)
 
         def job(iid: str, workflow: str) -> TaskResult:

@@ -4,7 +4,8 @@ As Aider does with tree-sitter, but with Python's ``ast`` (the repositories here
 module's top-level classes, functions and methods are definitions; a name used in one file and
 defined in another is a reference edge between them. Files are ranked by PageRank over those edges,
 personalised towards files and identifiers the issue mentions. The map lists files in rank order,
-each with its definitions' signature lines, until the token budget (4 characters a token) is spent.
+each with its definitions' signature lines, until the token budget (3 characters a token, on the
+safe side) is spent.
 """
 
 from __future__ import annotations
@@ -139,11 +140,11 @@ def repo_map(index: RepoIndex, *, mentioned: Iterable[str] = (), budget: int = 1
     for file in sorted(ranks, key=lambda f: (-ranks[f], f)):
         symbols = sorted(index.definitions[file], key=lambda s: s.line)
         block = "\n".join([f"{file}:"] + [f"  {s.line:>4}│{s.signature}" for s in symbols])
-        cost = len(block) // 4 + 1
+        cost = len(block) // 3 + 1
         if spent + cost > budget:
-            if spent + len(file) // 4 + 1 <= budget:
+            if spent + len(file) // 3 + 2 <= budget:
                 parts.append(f"{file}: …")
-                spent += len(file) // 4 + 1
+                spent += len(file) // 3 + 2
             continue
         parts.append(block)
         spent += cost

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+LINE_CHARS = 200  # a hit shows at most this much of its line (a minified or generated line is huge)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -20,7 +22,8 @@ class Hit:
     text: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.text.strip()}"
+        text = self.text.strip()
+        return f"{self.file}:{self.line}: {text if len(text) <= LINE_CHARS else text[:LINE_CHARS] + ' …'}"
 
 
 def search_code(root: Path, files: Iterable[str], pattern: str, *, limit: int = 50) -> list[Hit]:

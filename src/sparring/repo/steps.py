@@ -7,6 +7,7 @@ the test designer (``repro_tester``) and the coder (``repo_coder``). What crosse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,13 @@ from pydantic import BaseModel, Field
 from sparring.errors import ModelError
 from sparring.extract import code_blocks
 from sparring.graph import RunContext
+from sparring.repo.prompt import fit_messages, head
 from sparring.repo.repomap import RepoIndex, identifiers, index_repo, rank_files, repo_map
 from sparring.repo.search import callers, search_code
 from sparring.repo.testing import Interpreter, SuiteRun, TestCommand, run_tests
 from sparring.roles import Role
 from sparring.workspace import (
+    Unfinished,
     Worktree,
     apply_edits,
     inventory,
@@ -73,19 +76,36 @@ class RepoTeam:
     edit_repairs: int = 2  # extra tries when an edit does not apply
     repro_attempts: int = 2
     map_tokens: int = 1024
-    file_chars: int = 12000
+    file_chars: int = 12000  # of each file shown
+    prompt_tokens: int = 8192  # of each prompt, estimated at 3 characters a token; the rest is cut
 
 
 Step = Callable[[RepoState, RunContext], Mapping[str, Any] | None]
 
 
-def _ask(ctx: RunContext, role: Role, schema: type[BaseModel] | None = None, **variables: Any) -> Any:
+# What each role's prompt may lose to fit ``prompt_tokens``, least needed first.
+_CUTTABLE = {
+    "retriever": ("hits", "repo_map", "issue"),
+    "repro_tester": ("files", "feedback", "issue"),
+    "repo_coder": ("callers", "files", "feedback", "repro", "issue"),
+}
+
+
+def _ask(
+    ctx: RunContext, team: RepoTeam, role: Role, schema: type[BaseModel] | None = None, **variables: Any
+) -> Any:
+    """Ask ``role`` with a prompt cut to the team's budget. A free-text reply cut off at the token
+    limit comes back (``finish_reason == "length"``) for the step to use what is complete."""
+    messages, cut = fit_messages(role, team.prompt_tokens, _CUTTABLE.get(role.name, ()), **variables)
+    if cut:
+        ctx.record("prompt.cut", {"role": role.name, "budget": team.prompt_tokens, "cut": cut})
     return ctx.complete(
         role.name,
-        role.messages(**variables),
+        messages,
         schema=schema,
         temperature=role.temperature,
         max_tokens=role.max_tokens,
+        allow_truncated=schema is None,
     )
 
 
@@ -125,7 +145,7 @@ def retrieve(team: RepoTeam) -> Step:
         ]
         try:
             reply = _ask(
-                ctx, team.roles["retriever"], _Retrieval, issue=s.issue, repo_map=text, hits=hits[:30]
+                ctx, team, team.roles["retriever"], _Retrieval, issue=s.issue, repo_map=text, hits=hits[:30]
             )
             chosen: _Retrieval = reply.parsed
         except ModelError as exc:
@@ -171,11 +191,23 @@ def locate(team: RepoTeam) -> Step:
 
 def _contents(s: RepoState, team: RepoTeam) -> list[dict[str, str]]:
     wt = s.tree()
-    return [{"path": f, "content": (wt.read(f) or "")[: team.file_chars]} for f in s.files]
+    return [{"path": f, "content": head(wt.read(f) or "", team.file_chars)} for f in s.files]
 
 
 def _repro_path(root: Path) -> str:
     return "tests/test_sparring_issue.py" if (root / "tests").is_dir() else "test_sparring_issue.py"
+
+
+_CLOSED_PYTHON = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL)
+CUT_TEST = (
+    "Your test module was cut off at the token limit before it was complete, so it was not run. "
+    "Write a shorter module: one or two test functions, no long comments."
+)
+CUT_EDITS = (
+    "Your reply was cut off at the token limit before any edit was complete, so nothing was applied. "
+    "Send smaller edits: one SEARCH/REPLACE block per change, quoting only the lines that change "
+    "and a line or two around them."
+)
 
 
 def reproduce(team: RepoTeam) -> Step:
@@ -185,9 +217,17 @@ def reproduce(team: RepoTeam) -> Step:
         wt = s.tree()
         path = s.repro_path or _repro_path(wt.path)
         role = team.roles["repro_tester"]
-        reply = _ask(ctx, role, issue=s.issue, files=_contents(s, team), path=path, feedback=s.feedback)
-        blocks = code_blocks(reply.text)
-        code = blocks[0] if blocks else reply.text
+        reply = _ask(ctx, team, role, issue=s.issue, files=_contents(s, team), path=path, feedback=s.feedback)
+        update: dict[str, Any] = {"repro_path": path, "repro_attempts": s.repro_attempts + 1}
+        if reply.finish_reason == "length":
+            closed = _CLOSED_PYTHON.findall(reply.text)
+            if not closed:  # a module cut off mid-way does not run: say so instead of running it
+                ctx.record("tool", {"tool": "tests", "repro": path, "truncated": True, "reproduces": False})
+                return update | {"repro": reply.text, "feedback": CUT_TEST}
+            code = closed[0]
+        else:
+            blocks = code_blocks(reply.text)
+            code = blocks[0] if blocks else reply.text
         wt.write(path, code)
         run = run_tests(ctx.sandbox, wt.path, TestCommand(), only=[path], interpreter=s.interpreter())
         failing = run.failing()
@@ -195,7 +235,7 @@ def reproduce(team: RepoTeam) -> Step:
         ctx.record(
             "tool", {"tool": "tests", "at": "base", "repro": path, "outcomes": run.outcomes, "reproduces": ok}
         )
-        update: dict[str, Any] = {"repro_path": path, "repro": code, "repro_attempts": s.repro_attempts + 1}
+        update["repro"] = code
         if ok:
             protected = {**s.protected, **inventory(wt.path, [path])}
             return update | {"reproduced": True, "protected": protected, "touched": [path], "feedback": ""}
@@ -217,6 +257,7 @@ def edit(team: RepoTeam) -> Step:
         repro = wt.read(s.repro_path) if s.repro_path and s.reproduced else ""
         reply = _ask(
             ctx,
+            team,
             team.roles["repo_coder"],
             issue=s.issue,
             files=_contents(s, team),
@@ -224,13 +265,21 @@ def edit(team: RepoTeam) -> Step:
             repro=repro or "",
             repro_path=s.repro_path,
             feedback=s.feedback,
+            example_path=s.files[0] if s.files else "src/package/module.py",
         )
-        applied = apply_edits(wt.path, parse_edits(reply.text))
+        edits = parse_edits(reply.text)
+        cut = reply.finish_reason == "length"
+        if cut:  # the blocks finished before the cut apply; the one the limit cut off is dropped
+            edits = [e for e in edits if not isinstance(e, Unfinished)]
+        base = {"last_reply": reply.text, "edit_attempts": s.edit_attempts + 1, "applied": False}
+        if cut and not edits:
+            ctx.record("edit", {"changed": [], "failures": [CUT_EDITS], "applied": False, "truncated": True})
+            return base | {"feedback": CUT_EDITS}
+        applied = apply_edits(wt.path, edits, shown=s.files)
         payload: dict[str, Any] = {
             "changed": applied.changed,
             "failures": [f.describe() for f in applied.failures],
-        }
-        base = {"last_reply": reply.text, "edit_attempts": s.edit_attempts + 1, "applied": False}
+        } | ({"truncated": True} if cut else {})
         if not applied.ok:
             ctx.record("edit", payload | {"applied": False})
             return base | {"feedback": applied.feedback()}

@@ -8,6 +8,7 @@ virtual environment (``sparring.repo.environment``), named by an ``Interpreter``
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from sparring.errors import ConfigError
 from sparring.sandbox import Limits, Sandbox
 from sparring.tools import run_pytest
-from sparring.tools.pytest_runner import PYTEST_ENV
+from sparring.tools.pytest_runner import PYTEST_ENV, REPORT
 
 REPO_LIMITS = Limits(timeout=120, memory=1024 * 2**20, pids=128, disk=256 * 2**20)
 
@@ -117,6 +118,8 @@ def run_tests(
         python=interpreter.python,
         env=interpreter.env(),
     )
+    with contextlib.suppress(OSError):  # read already; left behind it would be a file of the worktree
+        (root / REPORT).unlink(missing_ok=True)
     outcomes: dict[str, str] = {f"{t.file}::{t.name}": t.outcome for t in report.tests}
     messages = {f"{t.file}::{t.name}": (t.message + "\n" + t.traceback).strip()[-1500:] for t in report.tests}
     ex = report.execution

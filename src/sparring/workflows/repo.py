@@ -28,7 +28,7 @@ from sparring.store import RunStore
 from sparring.workflows import RoleModels, TeamConfig, repo_single, usage_of
 from sparring.workspace import worktree
 
-_SETTINGS = {"max_rounds", "edit_repairs", "repro_attempts", "map_tokens", "file_chars"}
+_SETTINGS = {"max_rounds", "edit_repairs", "repro_attempts", "map_tokens", "file_chars", "prompt_tokens"}
 
 
 def build(team: RepoTeam) -> Graph[RepoState]:

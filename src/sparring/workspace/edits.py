@@ -7,8 +7,10 @@
     the lines to put there instead
     >>>>>>> REPLACE
 
-A SEARCH text must occur exactly once in the file (an empty SEARCH creates a new file). A unified
-diff must pass ``git apply --check``. One reply's edits apply all together or not at all, and every
+A SEARCH text must occur exactly once in the file (an empty SEARCH creates a new file); a block
+without its ``=======`` or ``>>>>>>> REPLACE`` line is ``Unfinished`` and refused. A unified diff, in
+a ``diff`` fence or an unlabelled fence that starts with its ``---``/``+++`` headers, must pass
+``git apply --check``. One reply's edits apply all together or not at all, and every
 failure says why and how to repair it, so the coder can answer the failures alone. Paths are checked
 before anything is written: absolute paths, ``..``, symlinks out of the tree and ``.git`` are refused.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +27,12 @@ from sparring.errors import TaskError
 from sparring.workspace.git import git
 from sparring.workspace.worktree import PathEscape, inside
 
-_SEARCH = re.compile(r"^\s*<{5,9} ?SEARCH\s*$")
+_SEARCH = re.compile(r"^\s*<{5,9} ?SEARCH\s*$", re.I)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
-_REPLACE = re.compile(r"^\s*>{5,9} ?REPLACE\s*$")
-_DIFF_FENCE = re.compile(r"```(?:diff|patch|udiff)\s*\n(.*?)```", re.S)
+_REPLACE = re.compile(r"^\s*>{5,9} ?REPLACE\s*$", re.I)
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.S)
+_DIFF_LANGS = ("diff", "patch", "udiff")
+_DIFF_START = re.compile(r"\A\s*(?:diff --git [^\n]*\n(?:[^\n]*\n){0,4}?)?--- \S[^\n]*\n\+\+\+ \S")
 _DIFF_FILE = re.compile(r"^(---|\+\+\+) (\S+)", re.M)
 
 
@@ -50,7 +55,14 @@ class UnifiedDiff:
         return list(dict.fromkeys(out))
 
 
-Edit = SearchReplace | UnifiedDiff
+@dataclass(frozen=True)
+class Unfinished:
+    """A SEARCH block the reply never finished: no ``=======`` or no ``>>>>>>> REPLACE`` line."""
+
+    path: str
+
+
+Edit = SearchReplace | UnifiedDiff | Unfinished
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,9 @@ class EditFailure:
     reason: str
 
     def describe(self) -> str:
-        where = self.edit.path if isinstance(self.edit, SearchReplace) else ", ".join(self.edit.paths())
-        return f"{where}: {self.reason}"
+        edit = self.edit
+        where = edit.path if not isinstance(edit, UnifiedDiff) else ", ".join(edit.paths())
+        return f"{where}: {self.reason}" if where else self.reason
 
 
 @dataclass
@@ -93,8 +106,13 @@ class Applied:
 
 
 def parse_edits(text: str) -> list[Edit]:
-    """Every search/replace block and every unified diff in a reply, in order of appearance."""
-    edits: list[Edit] = [UnifiedDiff(d if d.endswith("\n") else d + "\n") for d in _DIFF_FENCE.findall(text)]
+    """Every search/replace block and every unified diff in a reply, in order of appearance, and an
+    ``Unfinished`` for a SEARCH block cut short (it can only be the last)."""
+    edits: list[Edit] = [
+        UnifiedDiff(body if body.endswith("\n") else body + "\n")
+        for lang, body in _FENCE.findall(text)
+        if lang.lower() in _DIFF_LANGS or (not lang and _DIFF_START.match(body))
+    ]
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -108,6 +126,9 @@ def parse_edits(text: str) -> list[Edit]:
         k = j + 1
         while k < len(lines) and not _REPLACE.match(lines[k]):
             k += 1
+        if k >= len(lines):
+            edits.append(Unfinished(path))
+            break
         search, replace = lines[i + 1 : j], lines[j + 1 : k]
         edits.append(SearchReplace(path, _joined(search), _joined(replace)))
         i = k + 1
@@ -126,20 +147,27 @@ def _path_before(lines: list[str], i: int) -> str:
     return ""
 
 
-def apply_edits(root: Path, edits: list[Edit]) -> Applied:
-    """Apply ``edits`` beneath ``root`` strictly, all or none; ``Applied.failures`` says what went wrong."""
+NO_EDITS = (
+    "no edits found: answer with SEARCH/REPLACE blocks or a ```diff block "
+    "(a file's new content in a code block is not an edit)"
+)
+
+
+def apply_edits(root: Path, edits: list[Edit], *, shown: Sequence[str] = ()) -> Applied:
+    """Apply ``edits`` beneath ``root`` strictly, all or none; ``Applied.failures`` says what went wrong.
+    ``shown`` are the files the author was shown, named when an edit is for a file that is not there."""
     result = Applied()
     if not edits:
-        result.failures.append(
-            EditFailure(UnifiedDiff(""), "no edits found: answer with SEARCH/REPLACE blocks or a diff block")
-        )
+        result.failures.append(EditFailure(UnifiedDiff(""), NO_EDITS))
         return result
     pending: dict[str, str | None] = {}  # new contents by path, computed in memory first
     diffs: list[UnifiedDiff] = []
     for edit in edits:
         try:
+            if isinstance(edit, Unfinished):
+                raise _Rejected("the block stops before its ======= or >>>>>>> REPLACE line; finish it")
             if isinstance(edit, SearchReplace):
-                _plan_search_replace(root, edit, pending, result)
+                _plan_search_replace(root, edit, pending, result, shown)
             else:
                 _check_diff(root, edit)
                 diffs.append(edit)
@@ -174,7 +202,7 @@ def _current(root: Path, name: str) -> str | None:
 
 
 def _plan_search_replace(
-    root: Path, edit: SearchReplace, pending: dict[str, str | None], result: Applied
+    root: Path, edit: SearchReplace, pending: dict[str, str | None], result: Applied, shown: Sequence[str]
 ) -> None:
     if not edit.path:
         raise _Rejected("no file path before <<<<<<< SEARCH; put the path alone on the line above it")
@@ -188,7 +216,8 @@ def _plan_search_replace(
         pending[edit.path] = edit.replace
         return
     if current is None:
-        raise _Rejected("the file does not exist; to create it use an empty SEARCH section")
+        known = f" (the files you were shown: {', '.join(shown)})" if shown else ""
+        raise _Rejected(f"the file does not exist{known}; to create a new file use an empty SEARCH section")
     starts = _line_aligned(current, edit.search)
     count = len(starts)
     if count == 1:
