@@ -150,7 +150,7 @@ def test_oscillating_repairs_are_stopped() -> None:
             return team_script(request)
         return next(turn)
 
-    result = run("sop", script, samples=1, max_rounds=6)
+    result = run("sop", script, samples=1, widen=0, max_rounds=6)
     assert result.verdict == "stopped:oscillation"
 
 
@@ -323,7 +323,7 @@ def test_the_run_record_names_the_sandbox_backend() -> None:
 
 
 def test_sop_stops_at_a_first_round_whose_candidates_agree() -> None:
-    result = run("sop", lambda r: TESTS if "tester" in r.messages[0].content else GOOD)
+    result = run("sop", lambda r: TESTS if "tester" in r.messages[0].content else GOOD, samples=2, widen=2)
     assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 2
 
 
@@ -333,9 +333,10 @@ def test_sop_draws_more_candidates_when_the_first_ones_disagree() -> None:
             return TESTS
         return BAD if request.temperature == 0 else GOOD  # the greedy candidate is the wrong one
 
-    result = run("sop", script, max_rounds=1)
+    result = run("sop", script, max_rounds=1, samples=2, widen=2)
     assert result.verdict == "passed" and "out.append" in result.code
-    assert result.usage["by_role"]["coder"]["calls"] == 4  # two first, two more after the dispute
+    # two first, two more after the dispute (one call per choice: the fake samples one at a time)
+    assert result.usage["by_role"]["coder"]["calls"] == 4
 
 
 def test_sop_does_not_repair_against_designed_tests_alone() -> None:
@@ -353,4 +354,5 @@ def test_sop_does_not_repair_against_designed_tests_alone() -> None:
         models=lambda role: model,
     )  # fmt: skip
     assert result.code.strip().endswith("return 2 * x")
-    assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 4
+    # the six first candidates and four more after the dispute, then no repair round
+    assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 10
