@@ -29,7 +29,9 @@ class TaskResult:
     plus: bool | None
     verdict: str
     stop_reason: str | None
-    usage: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
+    """``tokens``, ``calls``, ``seconds``; where measured, ``prompt_tokens``, ``completion_tokens``
+    and ``by_role`` (results written before the split have only the first three)."""
     run_id: str = ""
     seed: int = 0
     dataset_sha256: str = ""

@@ -44,9 +44,23 @@ class Solver(Protocol):
     def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> SolveOutcome: ...
 
 
-def usage_of(usage: Mapping[str, Any]) -> dict[str, float]:
-    """The usage numbers the benchmark sums: tokens, calls, seconds (missing ones count as 0)."""
-    return {key: float(usage.get(key) or 0) for key in ("tokens", "calls", "seconds")}
+SPLIT = ("prompt_tokens", "completion_tokens")
+
+
+def usage_of(usage: Mapping[str, Any]) -> dict[str, Any]:
+    """The usage numbers the benchmark sums: tokens, calls, seconds (missing ones count as 0); the
+    prompt/completion split of the tokens and the numbers per role where the solver reports them."""
+    kept: dict[str, Any] = {key: float(usage.get(key) or 0) for key in ("tokens", "calls", "seconds")}
+    if all(key in usage for key in SPLIT):
+        kept.update({key: float(usage[key] or 0) for key in SPLIT})
+    by_role = usage.get("by_role")
+    if isinstance(by_role, Mapping):
+        kept["by_role"] = {
+            str(role): {k: float(v) for k, v in numbers.items() if isinstance(v, int | float)}
+            for role, numbers in by_role.items()
+            if isinstance(numbers, Mapping)
+        }
+    return kept
 
 
 def solve_and_score(

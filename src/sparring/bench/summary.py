@@ -36,6 +36,13 @@ class WorkflowSummary:
     """Tasks this workflow passes and ``single`` fails (``None`` for ``single`` or without it)."""
     broken: tuple[str, ...] | None = None
     """Tasks ``single`` passes and this workflow fails."""
+    prompt_tokens: float | None = None
+    """Of ``tokens``, the prompts' (``None`` when some task's result predates the split)."""
+    completion_tokens: float | None = None
+    """Of ``tokens``, the generated ones."""
+    by_role: dict[str, dict[str, float]] | None = None
+    """Usage totals per role: calls, requests, choices, tokens and their split (``None`` when some
+    task's result does not carry them)."""
 
     @property
     def pass1_base(self) -> float | None:
@@ -60,6 +67,8 @@ class WorkflowSummary:
             "pass1_plus": self.pass1_plus,
             "tokens": self.tokens,
             "tokens_per_task": _per(self.tokens, self.n),
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
             "calls": self.calls,
             "calls_per_task": _per(self.calls, self.n),
             "seconds": self.seconds,
@@ -67,6 +76,7 @@ class WorkflowSummary:
             "tasks_per_hour": self.tasks_per_hour,
             "fixed": list(self.fixed) if self.fixed is not None else None,
             "broken": list(self.broken) if self.broken is not None else None,
+            "by_role": self.by_role,
         }
 
 
@@ -101,6 +111,31 @@ class BenchSummary:
         return summary_table(self)
 
 
+def _carries(result: TaskResult, key: str) -> bool:
+    """The result reports ``key``, or spent no tokens (a task that failed before any call)."""
+    return key in result.usage or not result.usage.get("tokens")
+
+
+def _split_total(results: Sequence[TaskResult], key: str) -> float | None:
+    """The total of ``prompt_tokens`` or ``completion_tokens``, if every result reports it: results
+    files written before the split only know ``tokens``, and a partial sum would not add up to it."""
+    if not all(_carries(r, key) for r in results):
+        return None
+    return sum(float(r.usage.get(key) or 0) for r in results)
+
+
+def _role_totals(results: Sequence[TaskResult]) -> dict[str, dict[str, float]] | None:
+    if not all(_carries(r, "by_role") for r in results):
+        return None
+    totals: dict[str, dict[str, float]] = {}
+    for r in results:
+        for role, numbers in (r.usage.get("by_role") or {}).items():
+            into = totals.setdefault(role, {})
+            for key, value in numbers.items():
+                into[key] = into.get(key, 0.0) + float(value)
+    return {role: totals[role] for role in sorted(totals)}
+
+
 def summarize_workflow(workflow: str, results: Sequence[TaskResult], has_plus: bool) -> WorkflowSummary:
     return WorkflowSummary(
         workflow=workflow,
@@ -110,6 +145,9 @@ def summarize_workflow(workflow: str, results: Sequence[TaskResult], has_plus: b
         tokens=sum(r.usage.get("tokens", 0.0) for r in results),
         calls=sum(r.usage.get("calls", 0.0) for r in results),
         seconds=sum(r.usage.get("seconds", 0.0) for r in results),
+        prompt_tokens=_split_total(results, "prompt_tokens"),
+        completion_tokens=_split_total(results, "completion_tokens"),
+        by_role=_role_totals(results),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 
 from sparring.bench import oracle, run_benchmark
+from sparring.bench.baseline import baselines
 from sparring.bench.instances import RepoIssue, is_instance_file
 from sparring.bench.repo_benchmark import run_repo_benchmark
 from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
@@ -151,7 +151,6 @@ def bench_command(
     if baseline:
         extra = _baselines(summary.to_json(), workflows)
         if extra:
-            console.print(f"equal-budget baselines: {', '.join(extra)}")
             results = Path(summary.files["results"])
             summary = run_benchmark(
                 dataset, workflows + extra, solver, export=export, resume=results, **common
@@ -168,18 +167,8 @@ def bench_command(
 
 
 def _baselines(summary: dict[str, Any], workflows: list[str]) -> list[str]:
-    """``sample@K`` with K the team's mean model calls per task, for every team workflow."""
-    per_workflow = summary.get("workflows", summary)
-    extra: list[str] = []
-    for name in workflows:
-        if name == "single" or name.startswith("sample"):
-            continue
-        stats = per_workflow.get(name, {})
-        n = stats.get("n") or 0
-        if not n:
-            continue
-        k = max(2, math.ceil(stats.get("calls", 0) / n))
-        candidate = f"sample@{k}"
-        if candidate not in workflows and candidate not in extra:
-            extra.append(candidate)
-    return extra
+    """``sample@K`` for every team workflow, K chosen by tokens (``sparring.bench.baseline``)."""
+    chosen = baselines(summary, workflows)
+    for choice in chosen:
+        console.print(f"equal-budget baseline: {choice.describe()}")
+    return [c.name for c in chosen]

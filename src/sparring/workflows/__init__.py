@@ -344,18 +344,33 @@ def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, sec
 
 
 def usage_of(store: RunStore, run_id: str, seconds: float) -> dict[str, Any]:
-    """Cost folded from the run's recorded messages (so a resumed run reports its whole cost)."""
+    """Cost folded from the run's recorded messages (so a resumed run reports its whole cost).
+
+    Tokens are split into ``prompt_tokens`` and ``completion_tokens`` (``tokens`` is their sum). Per
+    role, ``requests`` counts requests, ``calls`` the calls they took (more than the requests where a
+    backend answered several choices one by one) and ``choices`` the candidates drawn."""
     by_role: dict[str, dict[str, float]] = {}
     for event in store.events(run_id):
         if event.kind != "message":
             continue
         p = event.payload
-        r = by_role.setdefault(p["role"], {"calls": 0, "tokens": 0, "seconds": 0.0})
+        r = by_role.setdefault(
+            p["role"],
+            {"calls": 0, "requests": 0, "choices": 0, "tokens": 0, "prompt_tokens": 0, "completion_tokens": 0,
+             "seconds": 0.0},
+        )  # fmt: skip
+        tokens = p["tokens"]
         r["calls"] += p.get("calls", 1)
-        r["tokens"] += p["tokens"]["total"]
+        r["requests"] += 1
+        r["choices"] += len(p.get("choices") or ()) or 1
+        r["tokens"] += tokens["total"]
+        r["prompt_tokens"] += tokens.get("prompt", 0)
+        r["completion_tokens"] += tokens.get("completion", 0)
         r["seconds"] += p["latency"]
     return {
         "tokens": int(sum(r["tokens"] for r in by_role.values())),
+        "prompt_tokens": int(sum(r["prompt_tokens"] for r in by_role.values())),
+        "completion_tokens": int(sum(r["completion_tokens"] for r in by_role.values())),
         "calls": int(sum(r["calls"] for r in by_role.values())),
         "seconds": round(seconds, 3),
         "by_role": {k: {**v, "seconds": round(v["seconds"], 3)} for k, v in sorted(by_role.items())},
