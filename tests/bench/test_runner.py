@@ -177,7 +177,9 @@ def test_a_solver_out_of_budget_fails_that_task_only(
 ) -> None:
     def answer(task: FunctionTask, workflow: str, seed: int) -> str:
         if task.task_id == "HumanEval/2":
-            raise BudgetExceeded("out of tokens", reason="budget:tokens")
+            exc = BudgetExceeded("out of tokens", reason="budget:tokens")
+            exc.spent = {"tokens": 900, "calls": 3, "seconds": 4.0}  # type: ignore[attr-defined]
+            raise exc
         return tasks[task.task_id].canonical_code
 
     summary = _bench(subset_file, sandbox, canonical_root, FakeSolver(answer), ["single"], tmp_path)
@@ -185,6 +187,18 @@ def test_a_solver_out_of_budget_fails_that_task_only(
     rows = [json.loads(line) for line in Path(summary.files["results"]).read_text().splitlines()]
     failed = next(row for row in rows if row["task_id"] == "HumanEval/2")
     assert failed["stop_reason"] == "budget:tokens" and failed["plus"] is False
+    assert failed["usage"]["tokens"] == 900 and failed["usage"]["calls"] == 3  # what it spent still counts
+
+
+def test_a_task_given_up_carries_what_its_calls_spent() -> None:
+    from sparring.cli.bench import charged
+    from sparring.llm import Meter, Usage
+
+    meter = Meter()
+    meter.add("coder", Usage(100, 20), seconds=1.0, cached=False)
+    with pytest.raises(BudgetExceeded) as caught, charged(meter):
+        raise BudgetExceeded("out of tokens", reason="budget:tokens")
+    assert caught.value.spent["tokens"] == 120 and caught.value.spent["calls"] == 1  # type: ignore[attr-defined]
 
 
 def test_oracle_counts_a_task_when_any_of_k_samples_passes(

@@ -78,6 +78,7 @@ def solve_and_score_issue(
         reason = getattr(exc, "reason", None) or type(exc).__name__
         return TaskResult(
             instance.instance_id, workflow, "", False, None, verdict="error", stop_reason=reason,
+            usage=usage_of(getattr(exc, "spent", None) or {}),
             seed=seed, dataset_sha256=sha256, base_reason=str(exc),
         )  # fmt: skip
     score = score_patch(instance, outcome.patch, issue.checkout, issue.environment, sandbox)

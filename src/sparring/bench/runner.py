@@ -78,6 +78,7 @@ def solve_and_score(
             False if task.has_plus else None,
             verdict="error",
             stop_reason=getattr(exc, "reason", None) or type(exc).__name__,
+            usage=usage_of(getattr(exc, "spent", None) or {}),
             seed=seed,
             dataset_sha256=sha256,
             base_reason=str(exc),

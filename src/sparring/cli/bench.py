@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ from sparring.bench import oracle, run_benchmark
 from sparring.bench.baseline import baselines
 from sparring.bench.instances import RepoIssue, is_instance_file
 from sparring.bench.repo_benchmark import run_repo_benchmark
+from sparring.bench.runner import TASK_FAILURES
 from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
 from sparring.errors import ConfigError
 from sparring.llm import Budget, Meter
@@ -43,8 +46,12 @@ class TeamSolver:
         settings = dict(self.config.settings)
         settings["seed"] = seed + 1 if self.sampled else settings.get("seed", 0)
         config = TeamConfig(workflow, settings, self.config.models, self.config.role_dirs)
-        models = RoleModels(config, Meter(self.budget), use_cache=self.use_cache)
-        return solve(task, config, store=self.store, sandbox=self.sandbox, budget=self.budget, models=models)
+        meter = Meter(self.budget)
+        models = RoleModels(config, meter, use_cache=self.use_cache)
+        with charged(meter):
+            return solve(
+                task, config, store=self.store, sandbox=self.sandbox, budget=self.budget, models=models
+            )
 
 
 @dataclass
@@ -59,12 +66,25 @@ class RepoTeamSolver:
 
     def __call__(self, issue: RepoIssue, workflow: str, *, seed: int) -> RepoResult:
         config = TeamConfig(workflow, self.config.settings, self.config.models, self.config.role_dirs)
-        return solve_repo(
-            issue.checkout, issue.text, config, store=self.store, sandbox=self.sandbox,
-            base=issue.base_commit, test_cmd=issue.test_cmd or None, workflow=workflow,
-            environment=issue.environment,
-            models=RoleModels(config, Meter(self.budget), use_cache=self.use_cache),
-        )  # fmt: skip
+        meter = Meter(self.budget)
+        with charged(meter):
+            return solve_repo(
+                issue.checkout, issue.text, config, store=self.store, sandbox=self.sandbox,
+                base=issue.base_commit, test_cmd=issue.test_cmd or None, workflow=workflow,
+                environment=issue.environment,
+                models=RoleModels(config, meter, use_cache=self.use_cache),
+            )  # fmt: skip
+
+
+@contextmanager
+def charged(meter: Meter) -> Iterator[None]:
+    """A task the solver gives up on still cost what its calls spent: the error carries it (``spent``)
+    so the benchmark counts it instead of a zero."""
+    try:
+        yield
+    except TASK_FAILURES as exc:
+        exc.spent = meter.summary()  # type: ignore[union-attr]
+        raise
 
 
 def bench_command(
