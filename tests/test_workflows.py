@@ -333,10 +333,28 @@ def test_sop_draws_more_candidates_when_the_first_ones_disagree() -> None:
             return TESTS
         return BAD if request.temperature == 0 else GOOD  # the greedy candidate is the wrong one
 
-    result = run("sop", script, max_rounds=1, samples=2, widen=2)
+    result = run("sop", script, max_rounds=1, samples=2, widen=2, widen_on_dispute=True)
     assert result.verdict == "passed" and "out.append" in result.code
     # two first, two more after the dispute (one call per choice: the fake samples one at a time)
     assert result.usage["by_role"]["coder"]["calls"] == 4
+
+
+def test_sop_draws_more_candidates_when_none_passes_the_examples_but_not_on_a_mere_dispute() -> None:
+    def failing_first(request: Request) -> str:
+        if "tester" in request.messages[0].content:
+            return TESTS
+        return GOOD if (request.seed or 0) >= 50 else BAD  # only the widened draws are right
+
+    result = run("sop", failing_first, max_rounds=1, samples=2, widen=2)
+    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 4
+
+    def disputed(request: Request) -> str:
+        if "tester" in request.messages[0].content:
+            return TESTS
+        return BAD if request.temperature == 0 else GOOD  # they disagree, and one passes
+
+    result = run("sop", disputed, max_rounds=1, samples=2, widen=2)
+    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 2
 
 
 def test_sop_does_not_repair_against_designed_tests_alone() -> None:
@@ -354,5 +372,5 @@ def test_sop_does_not_repair_against_designed_tests_alone() -> None:
         models=lambda role: model,
     )  # fmt: skip
     assert result.code.strip().endswith("return 2 * x")
-    # the six first candidates and four more after the dispute, then no repair round
+    # six candidates, four more since none passes the (wrong) designed test, then no repair round
     assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 10

@@ -74,6 +74,7 @@ _WORKFLOW_SETTINGS = {
     "typecheck",
     "reflect",
     "widen",
+    "widen_on_dispute",
     "plan_depth",
     "test_review_turns",
 }
@@ -173,6 +174,7 @@ _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
             "lessons",
             "typecheck",
             "reflect",
+            "widen_on_dispute",
             "show_confidence",
         )
     },
