@@ -37,6 +37,17 @@ def test_a_backend_that_samples_several_choices_is_asked_once_and_bills_the_prom
     assert reply.usage == Usage(100, 20)
 
 
+def test_the_scripted_fake_can_answer_several_choices_in_one_request() -> None:
+    backend = ScriptedBackend(lambda r: f"seed {r.seed}", supports_n=True)
+    reply = Model(backend).complete("write it", temperature=0.8, seed=5, n=3)
+    assert reply.choices == ("seed 5", "seed 6", "seed 7") and reply.requests == 1
+    assert len(backend.requests) == 1 and reply.usage.prompt_tokens == backend_prompt(backend)
+
+
+def backend_prompt(backend: ScriptedBackend) -> int:
+    return sum(max(1, len(m.content) // 4) for m in backend.requests[0].messages)
+
+
 def test_a_server_that_returns_fewer_choices_is_topped_up_with_the_next_seeds() -> None:
     backend, meter = ManyBackend(most=1), Meter()  # e.g. a server that ignores n
     reply = Model(backend, meter=meter).complete("write it", temperature=0.8, seed=10, n=3)

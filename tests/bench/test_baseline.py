@@ -4,7 +4,6 @@ into the summary, and ``sample@K`` chosen by tokens (calls where old results lac
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ from sparring.bench.baseline import baselines, choose_k, equal_budget_k, paralle
 from sparring.bench.results import ResultsFile, TaskResult
 from sparring.bench.runner import usage_of as bench_usage
 from sparring.bench.summary import summarize
-from sparring.llm import Completion, Model, ScriptedBackend, Usage
-from sparring.llm.types import Request
+from sparring.llm import Model, ScriptedBackend
+from sparring.llm.scripted import estimate_tokens
 from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import demo_task
@@ -119,20 +118,6 @@ def test_baselines_skip_single_and_samples_and_list_each_k_once() -> None:
 # --- usage: the split from the run's messages into results and the summary ------------------------
 
 
-@dataclass
-class ManyBackend:
-    """Samples ``n`` choices of one prompt in one request, as the local engine does."""
-
-    name: str = "many"
-    supports_n: bool = True
-    supports_prefill: bool = False
-    requests: list[Request] = field(default_factory=list)
-
-    def send(self, request: Request) -> Completion:
-        self.requests.append(request)
-        return Completion(text=CODE, usage=Usage(100, 5 * request.n), more=(CODE,) * (request.n - 1))
-
-
 def _solve(model: Model) -> dict[str, Any]:
     config = TeamConfig(workflow="sample@3")
     result = solve(
@@ -142,11 +127,14 @@ def _solve(model: Model) -> dict[str, Any]:
 
 
 def test_usage_splits_tokens_and_counts_requests_calls_and_choices() -> None:
-    usage = _solve(Model(ManyBackend()))
+    backend = ScriptedBackend(lambda r: CODE, supports_n=True)
+    usage = _solve(Model(backend))
     coder = usage["by_role"]["coder"]
     # the greedy request (n = 1) and one request for the two sampled candidates
     assert (coder["requests"], coder["calls"], coder["choices"]) == (2, 2, 3)
-    assert (usage["prompt_tokens"], usage["completion_tokens"], usage["tokens"]) == (200, 15, 215)
+    prompt = sum(estimate_tokens(m.content) for m in backend.requests[0].messages)
+    assert (usage["prompt_tokens"], usage["completion_tokens"]) == (2 * prompt, 3 * estimate_tokens(CODE))
+    assert usage["tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
     assert coder["prompt_tokens"] + coder["completion_tokens"] == coder["tokens"]
     assert parallel_of(coder) == 8
 
@@ -155,7 +143,7 @@ def test_usage_splits_tokens_and_counts_requests_calls_and_choices() -> None:
     assert parallel_of(one_by_one) == 1
 
     kept = bench_usage(usage)
-    assert kept["prompt_tokens"] == 200.0 and kept["by_role"]["coder"]["choices"] == 3.0
+    assert kept["prompt_tokens"] == usage["prompt_tokens"] and kept["by_role"]["coder"]["choices"] == 3.0
     assert bench_usage({"tokens": 5, "calls": 1}) == {"tokens": 5.0, "calls": 1.0, "seconds": 0.0}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sparring.errors import ModelError
 from sparring.llm.types import Completion, Request, Usage
@@ -35,6 +35,9 @@ class ScriptedBackend:
     name: str = "scripted"
     requests: list[Request] = field(default_factory=list)
     supports_prefill: bool = False  # True: replies are continuations of a trailing assistant message
+    # True: a request for ``n`` choices is answered in one go (choice i is the reply to the request
+    # with seed ``seed + i``; the prompt counted once), as llama.cpp and OpenAI do.
+    supports_n: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -43,6 +46,15 @@ class ScriptedBackend:
     def send(self, request: Request) -> Completion:
         with self._lock:
             self.requests.append(request)
+        if not (self.supports_n and request.n > 1):
+            return self._answer(request)
+        seeds = [None if request.seed is None else request.seed + i for i in range(request.n)]
+        parts = [self._answer(replace(request, n=1, seed=seed)) for seed in seeds]
+        usage = Usage(parts[0].usage.prompt_tokens, sum(p.usage.completion_tokens for p in parts))
+        return replace(parts[0], usage=usage, more=tuple(p.text for p in parts[1:]))
+
+    def _answer(self, request: Request) -> Completion:
+        with self._lock:
             if self._queue is None:
                 assert callable(self.replies)
                 item = self.replies(request)
