@@ -105,7 +105,7 @@ class LocalBackend:
         most = max(self.settings.n_parallel, 1)
         if request.n > most:  # more choices than slots: in groups, each evaluating (and billing) the prompt
             parts = [
-                self.send(replace(request, n=min(most, request.n - first), seed=_seed(request, first)))
+                self.send(request.part(first, min(most, request.n - first)))
                 for first in range(0, request.n, most)
             ]
             texts = [t for part in parts for t in part.texts]
@@ -127,10 +127,6 @@ class LocalBackend:
             usage = completion.usage
             completion = replace(completion, usage=Usage(usage.prompt_tokens, generated, usage.cached_tokens))
         return completion
-
-
-def _seed(request: Request, offset: int) -> int | None:
-    return None if request.seed is None else request.seed + offset
 
 
 def _count_tokens(engine: Any, text: str) -> int:

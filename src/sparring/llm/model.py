@@ -177,12 +177,12 @@ class Model:
         if getattr(self.backend, "supports_n", False):
             done, cached, attempts = self._send_one(request, role)
         else:
-            done, cached, attempts = self._send_one(self._choice(request, 0, 1), role)
+            done, cached, attempts = self._send_one(request.part(0, 1), role)
         sent = 1
         while len(done.texts) < request.n:
             got = len(done.texts)
             try:
-                more, was_cached, tries = self._send_one(self._choice(request, got, 1), role)
+                more, was_cached, tries = self._send_one(request.part(got, 1), role)
             except BudgetExceeded:
                 break  # the budget ran out between choices: the ones already paid for come back
             except ModelError as exc:
@@ -195,11 +195,6 @@ class Model:
         if len(done.texts) > request.n:
             done = dataclasses.replace(done, more=done.more[: request.n - 1])
         return done, cached, attempts, sent
-
-    @staticmethod
-    def _choice(request: Request, index: int, n: int) -> Request:
-        seed = None if request.seed is None else request.seed + index
-        return dataclasses.replace(request, n=n, seed=seed)
 
     def _send_one(self, request: Request, role: str) -> tuple[Completion, bool, int]:
         """One request: the budget claims it before anything is sent and settles it after."""

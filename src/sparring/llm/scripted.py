@@ -48,8 +48,7 @@ class ScriptedBackend:
             self.requests.append(request)
         if not (self.supports_n and request.n > 1):
             return self._answer(request)
-        seeds = [None if request.seed is None else request.seed + i for i in range(request.n)]
-        parts = [self._answer(replace(request, n=1, seed=seed)) for seed in seeds]
+        parts = [self._answer(request.part(i, 1)) for i in range(request.n)]
         usage = Usage(parts[0].usage.prompt_tokens, sum(p.usage.completion_tokens for p in parts))
         return replace(parts[0], usage=usage, more=tuple(p.text for p in parts[1:]))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -84,6 +84,10 @@ class Request:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     n: int = 1  # choices sampled from one prompt (the prompt is evaluated, and billed, once)
+
+    def part(self, first: int, n: int) -> Request:
+        """The request for ``n`` of its choices from choice ``first`` on (choice i has seed + i)."""
+        return replace(self, n=n, seed=None if self.seed is None else self.seed + first)
 
     def prompt_estimate(self) -> int:
         """Prompt tokens, estimated on the high side (3 characters a token, a few per message)."""
