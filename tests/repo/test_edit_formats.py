@@ -30,8 +30,8 @@ def test_a_diff_in_an_unlabelled_fence_is_a_diff_and_applies(git_repo: Path) -> 
     assert edits == [UnifiedDiff(DIFF)]
     with worktree(git_repo) as wt:
         assert apply_edits(wt.path, edits).ok
-    assert parse_edits("```\nprint('not a diff')\n```\n") == []
-    assert parse_edits(f"```python\n{DIFF}```\n") == []  # a labelled python block is code, not a diff
+    assert parse_edits("```diff\nprint('not a diff')\n```\n") == [UnifiedDiff("print('not a diff')\n")]
+    assert not any(isinstance(e, UnifiedDiff) for e in parse_edits(f"```python\n{DIFF}```\n"))
 
 
 def test_an_unfinished_block_is_refused_with_its_reason(git_repo: Path) -> None:
@@ -47,11 +47,13 @@ def test_an_unfinished_block_is_refused_with_its_reason(git_repo: Path) -> None:
         )
 
 
-def test_a_file_shown_whole_in_a_code_block_is_not_an_edit(git_repo: Path) -> None:
-    reply = "pages/ranges.py\n```python\ndef parse_range(text):\n    return []\n```\n"
+def test_a_code_block_of_new_names_only_is_not_an_edit(git_repo: Path) -> None:
+    reply = "pages/ranges.py\n```python\ndef parse_pages(text):\n    return []\n```\n"
     with worktree(git_repo) as wt:
         applied = apply_edits(wt.path, parse_edits(reply))
     assert applied.feedback() == (
-        "None of your edits were applied, because:\n- no edits found: answer with SEARCH/REPLACE "
-        "blocks or a ```diff block (a file's new content in a code block is not an edit)"
+        "None of your edits were applied, because:\n- pages/ranges.py: the code block defines parse_pages, "
+        "none of which is in the file; send the changed function whole, under its existing name, or a "
+        "SEARCH/REPLACE block"
     )
+    assert "no edits found" in apply_edits(git_repo, parse_edits("I would change parse_range.")).feedback()

@@ -168,7 +168,7 @@ def test_fit_messages_cuts_the_least_needed_parts_first_and_never_sends_too_much
     assert "a = 1\n" * 200 in text and "more lines not shown" in text and "f()" not in text
     huge, cuts = fit_messages(role, 200, (), **(args | {"issue": "x" * 5000, "files": [], "callers": []}))
     assert cuts == ["prompt"] and sum(len(m.content) for m in huge) <= 600
-    assert "SEARCH text must match the file exactly" in huge[-1].content  # the instructions survive
+    assert "Never repeat a whole file." in huge[-1].content  # the instructions survive
 
 
 def test_head_cuts_at_a_line_end_and_says_how_much_is_left() -> None:

@@ -206,7 +206,7 @@ CUT_TEST = (
 CUT_EDITS = (
     "Your reply was cut off at the token limit before any edit was complete, so nothing was applied. "
     "Send smaller edits: one SEARCH/REPLACE block per change, quoting only the lines that change "
-    "and a line or two around them."
+    "and a line or two around them, or only the changed function; never the whole file."
 )
 
 

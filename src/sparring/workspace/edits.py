@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sparring.errors import TaskError
+from sparring.workspace.definitions import CodeBlock, Refused, choose_path, merge, parse_code_blocks
 from sparring.workspace.git import git
 from sparring.workspace.worktree import PathEscape, inside
 
@@ -62,7 +63,7 @@ class Unfinished:
     path: str
 
 
-Edit = SearchReplace | UnifiedDiff | Unfinished
+Edit = SearchReplace | UnifiedDiff | Unfinished | CodeBlock
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class EditFailure:
 
     def describe(self) -> str:
         edit = self.edit
-        where = edit.path if not isinstance(edit, UnifiedDiff) else ", ".join(edit.paths())
+        where = ", ".join(edit.paths()) if isinstance(edit, UnifiedDiff) else edit.path
         return f"{where}: {self.reason}" if where else self.reason
 
 
@@ -107,7 +108,8 @@ class Applied:
 
 def parse_edits(text: str) -> list[Edit]:
     """Every search/replace block and every unified diff in a reply, in order of appearance, and an
-    ``Unfinished`` for a SEARCH block cut short (it can only be the last)."""
+    ``Unfinished`` for a SEARCH block cut short (it can only be the last). A reply with neither has
+    its Python code blocks as edits: whole definitions that replace the file's (``definitions``)."""
     edits: list[Edit] = [
         UnifiedDiff(body if body.endswith("\n") else body + "\n")
         for lang, body in _FENCE.findall(text)
@@ -132,7 +134,7 @@ def parse_edits(text: str) -> list[Edit]:
         search, replace = lines[i + 1 : j], lines[j + 1 : k]
         edits.append(SearchReplace(path, _joined(search), _joined(replace)))
         i = k + 1
-    return edits
+    return edits or list(parse_code_blocks(text))
 
 
 def _joined(lines: list[str]) -> str:
@@ -148,8 +150,8 @@ def _path_before(lines: list[str], i: int) -> str:
 
 
 NO_EDITS = (
-    "no edits found: answer with SEARCH/REPLACE blocks or a ```diff block "
-    "(a file's new content in a code block is not an edit)"
+    "no edits found: answer with SEARCH/REPLACE blocks, a ```diff block, or the whole changed "
+    "function in a ```python block with the file's path on the line above it"
 )
 
 
@@ -168,12 +170,14 @@ def apply_edits(root: Path, edits: list[Edit], *, shown: Sequence[str] = ()) -> 
                 raise _Rejected("the block stops before its ======= or >>>>>>> REPLACE line; finish it")
             if isinstance(edit, SearchReplace):
                 _plan_search_replace(root, edit, pending, result, shown)
+            elif isinstance(edit, CodeBlock):
+                _plan_code_block(root, edit, pending, result, shown)
             else:
                 _check_diff(root, edit)
                 diffs.append(edit)
         except PathEscape as exc:
             result.failures.append(EditFailure(edit, str(exc)))
-        except _Rejected as exc:
+        except (_Rejected, Refused) as exc:
             result.failures.append(EditFailure(edit, str(exc)))
     if result.failures:
         result.before.clear()
@@ -227,6 +231,21 @@ def _plan_search_replace(
     if count > 1:
         raise _Rejected(f"the SEARCH text occurs {count} times; add surrounding lines to make it unique")
     raise _Rejected(_near_miss(current, edit.search))
+
+
+def _plan_code_block(
+    root: Path, block: CodeBlock, pending: dict[str, str | None], result: Applied, shown: Sequence[str]
+) -> None:
+    def now(name: str) -> str | None:
+        inside(root, name)
+        return pending[name] if name in pending else _current(root, name)
+
+    path = choose_path(block, now, shown)
+    if not path.endswith(".py"):
+        raise _Rejected("a code block can only replace definitions in a Python file; use SEARCH/REPLACE")
+    if path not in result.before:
+        result.before[path] = _current(root, path)
+    pending[path] = merge(now(path) or "", block)
 
 
 def _line_aligned(text: str, search: str) -> list[int]:
