@@ -67,6 +67,16 @@ def test_only_the_named_method_changes_and_new_imports_and_constants_go_after_th
     assert "@cached\ndef unit():" in text and text.count("import math") == 1
 
 
+def test_a_new_helper_the_fix_calls_is_added_and_a_test_written_alongside_is_not() -> None:
+    block = (
+        "def unit():\n    return Circle(_radius())\n\n\ndef _radius():\n    return 2\n\n\n"
+        "def test_unit():\n    assert unit().r == 2\n"
+    )
+    text = merge(MODULE, CodeBlock("shapes.py", block))
+    assert text.endswith("    return Circle(_radius())\n\n\ndef _radius():\n    return 2\n")
+    assert "test_unit" not in text
+
+
 def test_a_block_with_every_definition_of_the_file_is_its_new_content() -> None:
     whole = MODULE.replace("math.pi * self.r", "math.pi * self.r ** 2").replace(
         "import math", "import math, os"

@@ -10,7 +10,8 @@ SEARCH/REPLACE blocks (Aider gives such models a "whole file" format for the sam
 Each top-level function, class or single-name assignment in the block replaces the one of the same
 name in the file; a class the block gives only some methods of has just those methods replaced (new
 ones are added at its end); a definition sent without decorators keeps the file's; imports the file
-lacks go after its imports; new functions go at the end and new constants after the imports. A block
+lacks go after its imports; new functions the changed code uses go at the end and new constants
+after the imports (other new code, such as a test written alongside, is left out). A block
 that defines every top-level definition of the file, with no fewer top-level statements, is the
 file's new content. A block the reply was cut off in keeps its finished definitions (the last one,
 which the limit cut through, is dropped). A block whose definitions name nothing in the file is not
@@ -150,11 +151,13 @@ def _merged(current: str, block: CodeBlock) -> str:
     swaps: list[tuple[int, int, list[str]]] = []  # (first line index, end index, new lines)
     tail: list[str] = []
     constants: list[str] = []
+    needed = _used_by([node for n, node in new_defs if n in file_defs])
     for name, node in new_defs:
         text = _segment(lines, node)
         old = file_defs.get(name)
         if old is None:
-            (constants if isinstance(node, ast.Assign) else tail).append(text)
+            if name in needed:  # a new helper the changed code calls; anything else (a test, a demo) is not
+                (constants if isinstance(node, ast.Assign) else tail).append(text)
         elif isinstance(node, ast.ClassDef) and isinstance(old, ast.ClassDef) and not _covers(node, old):
             swaps += _method_swaps(lines, node, old, old_lines)
         else:
@@ -175,6 +178,13 @@ def _merged(current: str, block: CodeBlock) -> str:
     if tail:
         text = text.rstrip("\n") + "\n\n\n" + "\n\n\n".join(t.rstrip("\n") for t in tail) + "\n"
     return text
+
+
+def _used_by(nodes: Sequence[ast.stmt]) -> set[str]:
+    """Every name the given definitions use (one level: the helpers a fix brings along)."""
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        n.attr for node in nodes for n in ast.walk(node) if isinstance(n, ast.Attribute)
+    }
 
 
 def _block(code: str, *, cut: bool) -> tuple[ast.Module, list[str]]:
