@@ -1,21 +1,26 @@
 """A repository map: the definitions that matter most, ranked by how connected they are, in a budget.
 
-As Aider does with tree-sitter, but with Python's ``ast`` (the repositories here are Python): every
-module's top-level classes, functions and methods are definitions; a name used in one file and
-defined in another is a reference edge between them. Files are ranked by PageRank over those edges,
-personalised towards files and identifiers the issue mentions. The map lists files in rank order,
-each with its definitions' signature lines, until the token budget (3 characters a token, on the
-safe side) is spent.
+As Aider does, with tree-sitter (``sparring.repo.syntax``; Python, JavaScript, TypeScript and TSX
+files; files in other languages are left out): every module's top-level classes and functions and
+the methods of its top-level classes (in TypeScript also interfaces, type aliases and enums) are
+definitions; a name used in one file and defined in another is a reference edge between them. A
+file with syntax errors keeps what the parser recovers around them. Files are ranked by PageRank
+over those edges, personalised towards files and identifiers the issue mentions. The map lists files
+in rank order, each with its definitions' signature lines, until the token budget (3 characters a
+token, on the safe side) is spent.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sparring.repo.syntax import language_of, read_source, tags
+
+SIGNATURE_CHARS = 200  # a longer line (minified or generated code) is cut in the map
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class Symbol:
     name: str
     file: str
     line: int
-    kind: str  # "class", "def", "method"
+    kind: str  # "class", "def", "method", or "type" (TypeScript interfaces, type aliases, enums)
     signature: str
 
 
@@ -43,45 +48,25 @@ class RepoIndex:
 
 
 def index_repo(root: Path, files: Iterable[str]) -> RepoIndex:
-    """Parse every Python file; files that do not parse are skipped (they still show in code search)."""
+    """Read every file in a language with a grammar (``syntax.SUFFIXES``); other files are skipped
+    (they still show in code search)."""
     index = RepoIndex()
     for name in files:
-        if not name.endswith(".py"):
+        language = language_of(name)
+        if language is None or (text := read_source(root / name)) is None:
             continue
-        try:
-            source = (root / name).read_text(encoding="utf-8", errors="replace")
-            tree = ast.parse(source)
-        except (OSError, SyntaxError, ValueError):
-            continue
-        lines = source.splitlines()
-        index.definitions[name] = list(_definitions(tree, name, lines))
-        index.uses[name] = Counter(_names_used(tree))
+        found = tags(text, language)
+        lines = text.split("\n")
+        index.definitions[name] = [
+            Symbol(d.name, name, d.line, d.kind, _sig(lines, d.line)) for d in found.definitions
+        ]
+        index.uses[name] = found.references
     return index
 
 
-def _definitions(tree: ast.Module, file: str, lines: list[str]) -> Iterable[Symbol]:
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            yield Symbol(node.name, file, node.lineno, "class", _sig(lines, node.lineno))
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    yield Symbol(item.name, file, item.lineno, "method", _sig(lines, item.lineno))
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield Symbol(node.name, file, node.lineno, "def", _sig(lines, node.lineno))
-
-
 def _sig(lines: list[str], lineno: int) -> str:
-    return lines[lineno - 1].rstrip() if 0 < lineno <= len(lines) else ""
-
-
-def _names_used(tree: ast.Module) -> Iterable[str]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            yield node.id
-        elif isinstance(node, ast.Attribute):
-            yield node.attr
-        elif isinstance(node, ast.alias):
-            yield node.name.rsplit(".", 1)[-1]
+    line = lines[lineno - 1].rstrip() if 0 < lineno <= len(lines) else ""
+    return line if len(line) <= SIGNATURE_CHARS else line[:SIGNATURE_CHARS] + " …"
 
 
 def rank_files(index: RepoIndex, mentioned: Iterable[str] = ()) -> dict[str, float]:

@@ -1,16 +1,18 @@
 """Code search over a repository's files: plain-text hits, and the call sites of a function.
 
 Call sites matter for cross-file consistency: when a change alters a signature, every caller the
-search finds is shown to the coder.
+search finds is shown to the coder. They are call nodes found by tree-sitter (``sparring.repo.syntax``)
+in the languages it has a grammar for, not text matches.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from sparring.repo.syntax import language_of, read_source, tags
 
 LINE_CHARS = 200  # a hit shows at most this much of its line (a minified or generated line is huge)
 
@@ -44,23 +46,22 @@ def search_code(root: Path, files: Iterable[str], pattern: str, *, limit: int = 
 
 
 def callers(root: Path, files: Iterable[str], function: str, *, limit: int = 50) -> list[Hit]:
-    """Every call of ``function`` (``f(...)`` or ``obj.f(...)``) in the Python files."""
+    """Every call of ``function`` (``f(...)``, ``obj.f(...)``, and ``new F(...)`` in JavaScript and
+    TypeScript): the call nodes tree-sitter finds in the files with a grammar, also around syntax
+    errors."""
     hits: list[Hit] = []
     for name in files:
-        if not name.endswith(".py"):
+        language = language_of(name)
+        if language is None or (text := read_source(root / name)) is None:
             continue
-        try:
-            source = (root / name).read_text(encoding="utf-8")
-            tree = ast.parse(source)
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
-            continue
-        lines = source.splitlines()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                f = node.func
-                called = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-                if called == function:
-                    hits.append(Hit(name, node.lineno, lines[node.lineno - 1]))
+        if function not in text and text.isascii():
+            continue  # cannot call it (a non-ASCII name may still normalise to it)
+        lines = text.split("\n")
+        hits.extend(
+            Hit(name, line, lines[line - 1])
+            for called, line in tags(text, language).calls
+            if called == function
+        )
         if len(hits) >= limit:
             break
     return sorted(hits, key=lambda h: (h.file, h.line))[:limit]
