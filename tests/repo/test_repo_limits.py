@@ -157,6 +157,21 @@ def test_every_prompt_stays_within_the_budget_however_big_the_repository(git_rep
     assert "more lines not shown" in coder and "return list(range(int(start), int(end)))" in coder
 
 
+def test_a_symbol_the_retriever_names_brings_the_file_that_defines_it(git_repo: Path) -> None:
+    seen: list[Request] = []
+    script = coder_then(FIX)
+
+    def recording(request: Request) -> str:
+        seen.append(request)
+        if "locate code" in request.messages[0].content:
+            return '{"files": ["pages/report.py"], "symbols": ["parse_range", "no_such_symbol"]}'
+        return script(request)
+
+    assert run(git_repo, recording).verdict == "passed"
+    coder = coder_prompts(seen)[0]
+    assert "pages/report.py\n```python" in coder and "pages/ranges.py\n```python" in coder
+
+
 def test_fit_messages_cuts_the_least_needed_parts_first_and_never_sends_too_much() -> None:
     role = load_roles()["repo_coder"]
     files = [{"path": "a.py", "content": "a = 1\n" * 200}, {"path": "b.py", "content": "b = 2\n" * 2000}]

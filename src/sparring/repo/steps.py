@@ -128,8 +128,9 @@ class _Retrieval(BaseModel):
 
 
 def retrieve(team: RepoTeam) -> Step:
-    """The retriever reads the ranked repo map and search hits and names the files to change;
-    the call sites of the symbols it names come along for cross-file consistency."""
+    """The retriever reads the ranked repo map and search hits and names the files to change and the
+    symbols involved; the files defining those symbols are shown too (a small model often names the
+    function but not its module), and their call sites come along for cross-file consistency."""
 
     def step(s: RepoState, ctx: RunContext) -> Mapping[str, Any]:
         wt = s.tree()
@@ -151,7 +152,11 @@ def retrieve(team: RepoTeam) -> Step:
         except ModelError as exc:
             ctx.record("retrieval.failed", {"error": str(exc)})
             chosen = _Retrieval()
-        named = [f for f in dict.fromkeys(chosen.files) if f in files][:5]
+        defined = index.defined_in()  # a symbol it names brings the file that defines it
+        owners = [
+            f for sym in chosen.symbols[:5] for f in sorted(defined.get(sym, ())) if not is_test_file(f)
+        ]
+        named = list(dict.fromkeys(f for f in [*chosen.files, *owners] if f in files))[:5]
         if not named:  # fall back on the map's ranking
             named = ranked_sources(index, mentioned)
         sites = [str(h) for sym in chosen.symbols[:5] for h in callers(wt.path, files, sym, limit=10)]
