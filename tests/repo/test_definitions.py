@@ -101,6 +101,8 @@ def test_a_cut_off_block_keeps_its_finished_definitions_only() -> None:
         ("x = (\n", "not valid Python"),
         ("print('hello')\n", "defines no function or class"),
         (MODULE, "changes nothing"),
+        (MODULE.replace("\n\n\nclass", "\n\nclass") + "\n\n", "changes nothing"),  # layout only
+        ("def unit():  # a comment\n    return Circle(1)\n", "changes nothing"),
     ],
 )
 def test_blocks_that_are_not_edits_of_the_file_are_refused_with_the_reason(block: str, reason: str) -> None:

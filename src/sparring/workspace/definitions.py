@@ -119,9 +119,17 @@ def _file_names(text: str) -> list[str]:
 def merge(current: str, block: CodeBlock) -> str:
     """The file's new content with the block's definitions merged in; ``Refused`` says why not."""
     text = _merged(current, block)
-    if text == current:
-        raise Refused("the code block changes nothing in the file; send the changed lines")
+    if text == current or _same_code(text, current):
+        raise Refused("the code block changes nothing in the file's code; send the changed lines")
     return text
+
+
+def _same_code(new: str, old: str) -> bool:
+    """The same syntax tree: only layout or comments differ, which fixes nothing."""
+    try:
+        return ast.dump(ast.parse(new)) == ast.dump(ast.parse(old))
+    except SyntaxError:
+        return False
 
 
 def _merged(current: str, block: CodeBlock) -> str:
