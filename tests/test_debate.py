@@ -148,3 +148,51 @@ def test_a_tie_goes_to_the_judge() -> None:
     (vote,) = kinds(store, result.run_id, "vote")
     assert vote["tie_break"] == "judge" and len(vote["tied"]) == 2  # type: ignore[arg-type]
     assert result.verdict == "passed" and result.usage["by_role"]["judge"]["calls"] == 1
+
+
+def probe_edges(store: RunStore, run_id: str) -> list[object]:
+    return [e["reason"] for e in kinds(store, run_id, "edge") if e["from"] == "probe"]
+
+
+def test_a_debate_stops_when_every_confidence_passes_the_threshold() -> None:
+    debaters: Debaters = {
+        "minimalist": lambda r: argument(GOOD, 0.9),
+        "edge_hunter": lambda r: argument(BAD, 0.8),
+    }
+    result, store = debate(debaters, confidence_threshold=0.75, max_rounds=3)
+    assert probe_edges(store, result.run_id) == ["every confidence ≥ 0.75"]
+    assert result.verdict == "passed"  # evidence decides the vote, not the confidence
+
+
+def test_a_debate_stops_when_one_behaviour_remains_even_if_it_fails() -> None:
+    debaters: Debaters = {
+        "minimalist": lambda r: argument(UNSORTED, 0.4),
+        "edge_hunter": lambda r: argument(UNSORTED.replace("out", "res"), 0.5),
+    }
+    result, store = debate(debaters, max_rounds=3)
+    assert probe_edges(store, result.run_id) == ["consensus: one behaviour"]
+    assert result.verdict == "failed" and kinds(store, result.run_id, "conflict") == []
+
+
+def test_a_confident_minority_wins_the_confidence_weighted_vote() -> None:
+    debaters: Debaters = {
+        "minimalist": lambda r: argument(BAD, 0.3, "sorting is enough"),
+        "edge_hunter": lambda r: argument(BAD, 0.3, "sorting is enough"),
+        "skeptic": lambda r: argument(GOOD, 0.95, "overlaps must merge"),
+    }
+    result, store = debate(debaters, vote="weighted", max_rounds=1)
+    (vote,) = kinds(store, result.run_id, "vote")
+    assert vote["method"] == "weighted" and "out[-1][1] = max" in result.code  # 0.95 > 0.3 + 0.3
+    (conflict,) = kinds(store, result.run_id, "conflict")
+    assert [p["agent"] for p in conflict["losing"]] == ["minimalist", "edge_hunter"]  # type: ignore[union-attr]
+
+
+def test_a_tie_with_tie_break_debate_sends_the_debate_on_before_the_seeded_draw() -> None:
+    debaters: Debaters = {
+        "minimalist": lambda r: argument(GOOD, 0.5),
+        "edge_hunter": lambda r: argument(BAD, 0.5),
+    }
+    result, store = debate(debaters, vote="majority", tie_break="debate", max_rounds=3)
+    votes = kinds(store, result.run_id, "vote")
+    assert votes[0]["next"] == "debate again" and str(votes[-1]["tie_break"]).startswith("random")
+    assert result.usage["by_role"]["debater"]["calls"] > 2  # it argued again after the first tie

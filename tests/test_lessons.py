@@ -97,6 +97,17 @@ def test_a_lesson_is_admitted_only_after_a_verified_fix_and_later_retrieved(tmp_
     assert len(lessons.all()) == 1
 
 
+def test_a_retrieved_lesson_reaches_the_test_designer_too() -> None:
+    store = RunStore(":memory:")
+    Lessons(store).add(LESSON, "merge intervals", "r1")
+    backend = ScriptedBackend(team_script)
+    model = Model(backend)
+    config = TeamConfig(workflow="sop", settings={"lessons": True})
+    solve(demo_task(), config, store=store, sandbox=open_sandbox(), models=lambda role: model)
+    designer = [r.messages[-1].content for r in backend.requests if "tester" in r.messages[0].content]
+    assert designer and f"Lessons from earlier tasks:\n- {LESSON}" in designer[0]
+
+
 def test_the_lessons_cli_lists_shows_and_forgets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "runs.db")
     lesson_id = Lessons(RunStore(db)).add(LESSON, "merge intervals", "r1")

@@ -45,3 +45,26 @@ def test_user_mistakes_are_one_line_errors(
     code = main(["solve", *argv, "--model", "scripted:x", "--store", str(tmp_path / "r.db")])
     err = capsys.readouterr().err
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_solve_repo_fixes_the_issue_in_the_repositorys_own_environment_and_exits_0(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.repo.test_repo_workflow import FIX, REPRO
+
+    patch = tmp_path / "fix.patch"
+    roles = {
+        "retriever": '{"files": ["pages/ranges.py"], "symbols": ["parse_range"]}',
+        "repro_tester": REPRO,
+        "repo_coder": FIX,
+    }
+    argv = ["solve", "--repo", str(git_repo), "--issue", "parse_range('1-3') misses the last page."]
+    argv += [a for role, text in roles.items() for a in ("--role", f"{role}=scripted:{text}")]
+    code = main([*argv, "--json", "--out", str(patch), "--store", str(tmp_path / "runs.db")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["verdict"] == "passed", json.dumps(out)[:1500]
+    assert (
+        patch.read_text() == out["patch"]
+        and "+        return list(range(int(start), int(end) + 1))" in out["patch"]
+    )
+    assert "repo-envs" in out["evidence"]["python"]  # the tests ran in the repository's own environment

@@ -170,6 +170,7 @@ def test_a_symbol_the_retriever_names_brings_the_file_that_defines_it(git_repo: 
     assert run(git_repo, recording).verdict == "passed"
     coder = coder_prompts(seen)[0]
     assert "pages/report.py\n```python" in coder and "pages/ranges.py\n```python" in coder
+    assert "pages/report.py:9: out += parse_range(part.strip())" in coder  # its call sites come along
 
 
 def test_fit_messages_cuts_the_least_needed_parts_first_and_never_sends_too_much() -> None:

@@ -119,7 +119,12 @@ def print_result(result: Result, as_json: bool) -> None:
     out.print(Panel("\n".join(lines), title=result.workflow, expand=False))
 
 
-Workflow = Annotated[str, typer.Option("--workflow", "-w", help="single, sample@K, reflexion or sop.")]
+Workflow = Annotated[
+    str,
+    typer.Option(
+        "--workflow", "-w", help="single, sample@K, reflexion, sop, debate, roundtable or adversarial."
+    ),
+]
 ModelSpec = Annotated[str, typer.Option("--model", "-m", help="Model spec for every role without its own.")]
 RoleOpt = Annotated[list[str], typer.Option("--role", help="ROLE=MODEL_SPEC, e.g. coder=openai:gpt-4o-mini.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
@@ -152,9 +157,10 @@ def solve_command(
         bool,
         typer.Option(
             help="With --repo: run the tests in the repository's own cached virtual environment "
-            "(its dependencies installed once, the only step with network)."
+            "(its dependencies installed once, the only step with network); --no-repo-env runs "
+            "them with sparring's own interpreter."
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Turn a function task into tested code with a team of agents; with --repo, an issue into a patch."""
     config = TeamConfig(workflow=workflow, models=parse_role_models(role, model), role_dirs=tuple(roles))

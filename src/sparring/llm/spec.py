@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -80,8 +81,9 @@ def make_backend(spec: str) -> Backend:
     if kind == "local":
         return LocalBackend(local_model_path(arg))
     if kind == "scripted":
-        text = arg or "ok"
-        return ScriptedBackend(lambda _request: text)
+        text = arg or "ok"  # named by its text: a cached reply of one scripted model is not another's
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return ScriptedBackend(lambda _request: text, name=f"scripted:{digest}")
     if not arg:
         raise ConfigError(f"model spec {spec!r} needs a model name, e.g. {kind}:NAME")
     if kind == "openai":

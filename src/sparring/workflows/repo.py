@@ -186,6 +186,7 @@ def solve_repo(
         "rounds": s.round + 1,
         "files": s.files,
         "feedback": s.feedback,
+        "python": s.python,  # the interpreter the tests ran with (a cached repository environment's)
     }
     return RepoResult(
         run.run_id,
