@@ -167,3 +167,17 @@ def test_a_patch_file_is_reviewed_on_a_worktree(changed_repo: Path, tmp_path: Pa
     )
     assert result.source == f"patch {patch}" and result.findings[1].line == BUG_LINE
     assert git(changed_repo, "status", "--porcelain") == ""
+
+
+def test_the_reviewers_see_the_call_sites_of_a_changed_function_in_other_files(git_repo: Path) -> None:
+    ranges = git_repo / "pages" / "ranges.py"
+    ranges.write_text(ranges.read_text().replace("int(end)))", "int(end) + 1))"))
+    git(git_repo, "commit", "-qam", "inclusive ranges")
+    backend = ScriptedBackend(lambda request: findings())
+    model = Model(backend)
+    review_change(
+        git_repo, diff_range="HEAD~1..HEAD", store=RunStore(":memory:"), sandbox=open_sandbox(),
+        models=lambda r: model,
+    )  # fmt: skip
+    prompts = [r.messages[-1].content for r in backend.requests]
+    assert prompts and all("pages/report.py:9: out += parse_range(part.strip())" in p for p in prompts[:1])

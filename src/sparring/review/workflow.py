@@ -15,6 +15,7 @@ from sparring.errors import ModelError
 from sparring.graph import END, Graph, RunContext
 from sparring.llm import Model
 from sparring.repo import identifiers, index_repo, repo_map
+from sparring.repo.search import callers
 from sparring.repo.testing import TestCommand, run_tests
 from sparring.review.change import Change, open_change
 from sparring.review.findings import Claim, Claims, Finding, Review
@@ -208,8 +209,18 @@ def _context(change: Change, budget: int) -> str:
         numbered = "\n".join(f"{i:>4}│{ln}" for i, ln in enumerate(text.splitlines()[:400], 1))
         parts.append(f"{name} (new version, numbered):\n{numbered}")
     index = index_repo(change.tree.path, files)
-    parts.append(
-        "Repository map:\n"
-        + repo_map(index, mentioned=set(change.files) | identifiers(change.diff), budget=budget)
+    touched = identifiers(change.diff)
+    parts.append("Repository map:\n" + repo_map(index, mentioned=set(change.files) | touched, budget=budget))
+    changed = set(change.files)
+    defined = sorted(
+        {s.name for f in change.files for s in index.definitions.get(f, []) if s.name in touched}
     )
+    sites = [
+        str(h)
+        for name in defined[:5]
+        for h in callers(change.tree.path, files, name, limit=5)
+        if h.file not in changed
+    ]
+    if sites:  # a changed function's callers elsewhere: where a changed signature or behaviour breaks
+        parts.append("Call sites of the changed functions in other files:\n" + "\n".join(sites))
     return "\n\n".join(parts)
