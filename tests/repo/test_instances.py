@@ -112,3 +112,21 @@ def test_a_repository_that_cannot_be_installed_is_one_clear_error(tmp_path: Path
         "ERROR: No matching distribution found for nope"
     )
     assert not list((tmp_path / "envs").glob("proj-*/bin"))  # nothing half-built is left to reuse
+
+
+def test_a_repository_url_is_cloned_once_into_the_cache_and_its_commit_found(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    from sparring.repo.sources import ensure_commit, repo_source
+    from sparring.workspace import git
+
+    url = git_repo.resolve().as_uri()  # file:///…: a URL, cloned as a remote would be
+    head = git(git_repo, "rev-parse", "HEAD").strip()
+    clone = repo_source(url, relative_to=tmp_path, cache=tmp_path / "repos")
+    assert clone.parent == tmp_path / "repos" and clone != git_repo
+    ensure_commit(clone, head)
+    assert repo_source(url, relative_to=tmp_path, cache=tmp_path / "repos") == clone  # cloned once
+    with pytest.raises(TaskError, match="is not in the repository"):
+        ensure_commit(clone, "0" * 40)
+    with pytest.raises(TaskError, match="cannot clone"):
+        repo_source((tmp_path / "nothing").as_uri(), relative_to=tmp_path, cache=tmp_path / "repos")
