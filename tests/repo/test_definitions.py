@@ -77,6 +77,16 @@ def test_a_new_helper_the_fix_calls_is_added_and_a_test_written_alongside_is_not
     assert "test_unit" not in text
 
 
+def test_a_function_written_as_a_placeholder_stands_for_the_existing_one() -> None:
+    block = MODULE.replace("return math.pi * self.r\n", "...\n").replace(
+        "def unit():\n    return Circle(1)", "def unit():\n    return Circle(3)"
+    )
+    text = merge(MODULE, CodeBlock("shapes.py", block))
+    assert "return math.pi * self.r\n" in text and "return Circle(3)" in text  # not a whole-file swap
+    with pytest.raises(Refused, match="placeholder"):
+        merge(MODULE, CodeBlock("shapes.py", 'def unit():\n    """Doc."""\n    ...\n'))
+
+
 def test_a_block_with_every_definition_of_the_file_is_its_new_content() -> None:
     whole = MODULE.replace("math.pi * self.r", "math.pi * self.r ** 2").replace(
         "import math", "import math, os"

@@ -11,11 +11,13 @@ Each top-level function, class or single-name assignment in the block replaces t
 name in the file; a class the block gives only some methods of has just those methods replaced (new
 ones are added at its end); a definition sent without decorators keeps the file's; imports the file
 lacks go after its imports; new functions the changed code uses go at the end and new constants
-after the imports (other new code, such as a test written alongside, is left out). A block
-that defines every top-level definition of the file, with no fewer top-level statements, is the
+after the imports (other new code, such as a test written alongside, is left out). A function whose
+body is only ``...`` stands for the existing one and is left alone. A block that defines every
+top-level definition of the file, with no fewer top-level statements and no placeholders, is the
 file's new content. A block the reply was cut off in keeps its finished definitions (the last one,
-which the limit cut through, is dropped). A block whose definitions name nothing in the file is not
-an edit of it. Python files only: every merge goes through ``ast``.
+which the limit cut through, is dropped). A block whose definitions name nothing in the file, or
+leave its syntax tree as it was, is not an edit of it. Python files only: every merge goes through
+``ast``.
 """
 
 from __future__ import annotations
@@ -142,13 +144,20 @@ def _merged(current: str, block: CodeBlock) -> str:
     new_defs = _definitions(module)
     if not new_defs:
         raise Refused("the code block defines no function or class; send the whole changed function")
+    placeholders = {
+        n for n, node in new_defs if _is_placeholder(node) and not _is_placeholder(file_defs.get(n))
+    }
+    new_defs = [(n, node) for n, node in new_defs if n not in placeholders]  # "..." stands for "unchanged"
     if (
-        not block.cut
+        not any(map(_is_placeholder, ast.walk(module)))
+        and not block.cut
         and _has_def(file_defs)
         and {n for n, _ in new_defs} >= set(file_defs)
         and len(module.body) >= len(tree.body)
     ):
         return block.code  # the whole file: every definition and no fewer statements
+    if not new_defs:
+        raise Refused("every definition in the code block is a `...` placeholder; send the changed code")
     if not any(n in file_defs for n, _ in new_defs):
         listed = ", ".join(n for n, _ in new_defs)
         raise Refused(
@@ -186,6 +195,19 @@ def _merged(current: str, block: CodeBlock) -> str:
     if tail:
         text = text.rstrip("\n") + "\n\n\n" + "\n\n\n".join(t.rstrip("\n") for t in tail) + "\n"
     return text
+
+
+def _is_placeholder(node: ast.AST | None) -> bool:
+    """A function whose body is only ``...`` (after its docstring): shorthand for the existing body."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and body[0].value.value is Ellipsis
+    )
 
 
 def _used_by(nodes: Sequence[ast.stmt]) -> set[str]:
@@ -259,8 +281,8 @@ def _methods(cls: ast.ClassDef) -> dict[str, ast.stmt]:
 
 
 def _covers(new: ast.ClassDef, old: ast.ClassDef) -> bool:
-    """The block's class has every method of the file's: it is the whole class."""
-    return set(_methods(new)) >= set(_methods(old))
+    """The block's class has every method of the file's, none as a placeholder: it is the whole class."""
+    return set(_methods(new)) >= set(_methods(old)) and not any(map(_is_placeholder, _methods(new).values()))
 
 
 def _method_swaps(
@@ -269,6 +291,8 @@ def _method_swaps(
     swaps: list[tuple[int, int, list[str]]] = []
     have = _methods(old)
     for name, method in _methods(new).items():
+        if _is_placeholder(method) and not _is_placeholder(have.get(name)):
+            continue
         text = _with_newline(_segment(lines, method))
         if name in have:
             swaps.append((_replaced_from(have[name], method), _end(have[name]), text))
