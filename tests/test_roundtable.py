@@ -51,6 +51,10 @@ def test_a_selector_that_names_no_agent_falls_back_to_round_robin() -> None:
     # the speaker saw the conversation so far
     edge_prompt = next(r for r in requests if "You are edge_hunter" in r.messages[0].content)
     assert "**minimalist**: just sort (proposed new code)" in edge_prompt.messages[-1].content
+    # the first speaker has no code to discuss and is asked for some; later ones see the current code
+    first = next(r for r in requests if "You are minimalist" in r.messages[0].content).messages[-1].content
+    assert "No code has been proposed yet" in first and "The current code" not in first
+    assert "No code has been proposed yet" not in edge_prompt.messages[-1].content
 
 
 def test_a_table_that_endorses_the_code_ends_by_consensus_even_if_tests_fail() -> None:
