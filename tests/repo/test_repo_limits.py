@@ -16,7 +16,7 @@ from sparring.store import RunStore
 from sparring.workflows import TeamConfig
 from sparring.workflows.repo import RepoResult, solve_repo
 from tests.repo.conftest import git
-from tests.repo.test_repo_workflow import FIX, ISSUE, REPRO, coder_then
+from tests.repo.test_repo_workflow import FIX, ISSUE, REPRO
 
 Reply = str | Completion
 
@@ -26,10 +26,13 @@ def cut(text: str) -> Completion:
     return Completion(text, Usage(100, 50), finish_reason="length")
 
 
+RETRIEVAL = '{"files": ["pages/ranges.py"], "symbols": ["parse_range"], "reason": "the parser"}'
+
+
 def scripted(
-    coder: list[Reply], tester: list[Reply] | None = None
+    coder: list[Reply], tester: list[Reply] | None = None, retrieval: str = RETRIEVAL
 ) -> tuple[Callable[[Request], Reply], list[Request]]:
-    """The retriever names pages/ranges.py; the test designer and the coder say their lists in turn."""
+    """The retriever says ``retrieval``; the test designer and the coder say their lists in turn."""
     seen: list[Request] = []
     tests, edits = iter(tester or [REPRO]), iter(coder)
 
@@ -37,7 +40,7 @@ def scripted(
         seen.append(request)
         system = request.messages[0].content
         if "locate code" in system:
-            return '{"files": ["pages/ranges.py"], "symbols": ["parse_range"], "reason": "the parser"}'
+            return retrieval
         if "failing test" in system:
             return next(tests)
         return next(edits)
@@ -140,16 +143,10 @@ def test_every_prompt_stays_within_the_budget_however_big_the_repository(git_rep
     (git_repo / "pages" / "data.py").write_text(f"TABLE = {['parse_range'] * 3000!r}\n")  # one huge line
     git(git_repo, "add", ".")
     git(git_repo, "commit", "-q", "-m", "big")
-    seen: list[Request] = []
-    script = coder_then(FIX)
-
-    def recording(request: Request) -> str:
-        seen.append(request)
-        if "locate code" in request.messages[0].content:
-            return '{"files": ["pages/ranges.py", "pages/more.py"], "symbols": ["parse_range"]}'
-        return script(request)
-
-    result = run(git_repo, recording, prompt_tokens=2000, map_tokens=4000, file_chars=50000)
+    script, seen = scripted(
+        [FIX], retrieval='{"files": ["pages/ranges.py", "pages/more.py"], "symbols": ["parse_range"]}'
+    )
+    result = run(git_repo, script, prompt_tokens=2000, map_tokens=4000, file_chars=50000)
     assert result.verdict == "passed"
     sizes = [sum(len(m.content) for m in r.messages) for r in seen]
     assert len(sizes) == 3 and max(sizes) <= 2000 * CHARS_PER_TOKEN
@@ -158,16 +155,10 @@ def test_every_prompt_stays_within_the_budget_however_big_the_repository(git_rep
 
 
 def test_a_symbol_the_retriever_names_brings_the_file_that_defines_it(git_repo: Path) -> None:
-    seen: list[Request] = []
-    script = coder_then(FIX)
-
-    def recording(request: Request) -> str:
-        seen.append(request)
-        if "locate code" in request.messages[0].content:
-            return '{"files": ["pages/report.py"], "symbols": ["parse_range", "no_such_symbol"]}'
-        return script(request)
-
-    assert run(git_repo, recording).verdict == "passed"
+    script, seen = scripted(
+        [FIX], retrieval='{"files": ["pages/report.py"], "symbols": ["parse_range", "no_such_symbol"]}'
+    )
+    assert run(git_repo, script).verdict == "passed"
     coder = coder_prompts(seen)[0]
     assert "pages/report.py\n```python" in coder and "pages/ranges.py\n```python" in coder
     assert "pages/report.py:9: out += parse_range(part.strip())" in coder  # its call sites come along

@@ -209,9 +209,8 @@ def _context(change: Change, budget: int) -> str:
         numbered = "\n".join(f"{i:>4}│{ln}" for i, ln in enumerate(text.splitlines()[:400], 1))
         parts.append(f"{name} (new version, numbered):\n{numbered}")
     index = index_repo(change.tree.path, files)
-    touched = identifiers(change.diff)
-    parts.append("Repository map:\n" + repo_map(index, mentioned=set(change.files) | touched, budget=budget))
-    changed = set(change.files)
+    touched, changed = identifiers(change.diff), set(change.files)
+    parts.append("Repository map:\n" + repo_map(index, mentioned=changed | touched, budget=budget))
     defined = sorted(
         {s.name for f in change.files for s in index.definitions.get(f, []) if s.name in touched}
     )

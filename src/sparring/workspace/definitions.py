@@ -37,7 +37,7 @@ Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Assign
 
 
 class Refused(Exception):
-    """A code block that cannot be merged; the message says why and what to send instead."""
+    """An edit that cannot be applied; the message says why and what to send instead."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def choose_path(block: CodeBlock, exists: Callable[[str], str | None], shown: Se
     owners = [
         f
         for f in shown
-        if f.endswith(".py") and (text := exists(f)) is not None and wanted & set(_file_names(text))
+        if f.endswith(".py") and (text := exists(f)) is not None and wanted & set(names(text))
     ]
     if len(owners) == 1:
         return owners[0]
@@ -109,13 +109,6 @@ def choose_path(block: CodeBlock, exists: Callable[[str], str | None], shown: Se
     if not owners:
         raise Refused("a code block names no file: put the file's path alone on the line above it")
     raise Refused(f"a code block names no file and {', '.join(owners)} all define its names; name the file")
-
-
-def _file_names(text: str) -> list[str]:
-    try:
-        return [n for n, _ in _definitions(ast.parse(text))]
-    except SyntaxError:
-        return []
 
 
 def merge(current: str, block: CodeBlock) -> str:

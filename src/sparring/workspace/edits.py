@@ -167,7 +167,7 @@ def apply_edits(root: Path, edits: list[Edit], *, shown: Sequence[str] = ()) -> 
     for edit in edits:
         try:
             if isinstance(edit, Unfinished):
-                raise _Rejected("the block stops before its ======= or >>>>>>> REPLACE line; finish it")
+                raise Refused("the block stops before its ======= or >>>>>>> REPLACE line; finish it")
             if isinstance(edit, SearchReplace):
                 _plan_search_replace(root, edit, pending, result, shown)
             elif isinstance(edit, CodeBlock):
@@ -175,9 +175,7 @@ def apply_edits(root: Path, edits: list[Edit], *, shown: Sequence[str] = ()) -> 
             else:
                 _check_diff(root, edit)
                 diffs.append(edit)
-        except PathEscape as exc:
-            result.failures.append(EditFailure(edit, str(exc)))
-        except (_Rejected, Refused) as exc:
+        except (PathEscape, Refused) as exc:
             result.failures.append(EditFailure(edit, str(exc)))
     if result.failures:
         result.before.clear()
@@ -196,10 +194,6 @@ def apply_edits(root: Path, edits: list[Edit], *, shown: Sequence[str] = ()) -> 
     return result
 
 
-class _Rejected(Exception):
-    pass
-
-
 def _current(root: Path, name: str) -> str | None:
     target = inside(root, name)
     return target.read_text(encoding="utf-8", errors="replace") if target.is_file() else None
@@ -209,19 +203,19 @@ def _plan_search_replace(
     root: Path, edit: SearchReplace, pending: dict[str, str | None], result: Applied, shown: Sequence[str]
 ) -> None:
     if not edit.path:
-        raise _Rejected("no file path before <<<<<<< SEARCH; put the path alone on the line above it")
+        raise Refused("no file path before <<<<<<< SEARCH; put the path alone on the line above it")
     inside(root, edit.path)
     if edit.path not in result.before:
         result.before[edit.path] = _current(root, edit.path)
     current = pending.get(edit.path, result.before[edit.path])
     if not edit.search.strip():
         if current is not None:
-            raise _Rejected("an empty SEARCH creates a new file, but this one exists; quote lines to change")
+            raise Refused("an empty SEARCH creates a new file, but this one exists; quote lines to change")
         pending[edit.path] = edit.replace
         return
     if current is None:
         known = f" (the files you were shown: {', '.join(shown)})" if shown else ""
-        raise _Rejected(f"the file does not exist{known}; to create a new file use an empty SEARCH section")
+        raise Refused(f"the file does not exist{known}; to create a new file use an empty SEARCH section")
     starts = _line_aligned(current, edit.search)
     count = len(starts)
     if count == 1:
@@ -229,8 +223,8 @@ def _plan_search_replace(
         pending[edit.path] = current[:at] + edit.replace + current[at + len(edit.search) :]
         return
     if count > 1:
-        raise _Rejected(f"the SEARCH text occurs {count} times; add surrounding lines to make it unique")
-    raise _Rejected(_near_miss(current, edit.search))
+        raise Refused(f"the SEARCH text occurs {count} times; add surrounding lines to make it unique")
+    raise Refused(_near_miss(current, edit.search))
 
 
 def _plan_code_block(
@@ -242,7 +236,7 @@ def _plan_code_block(
 
     path = choose_path(block, now, shown)
     if not path.endswith(".py"):
-        raise _Rejected("a code block can only replace definitions in a Python file; use SEARCH/REPLACE")
+        raise Refused("a code block can only replace definitions in a Python file; use SEARCH/REPLACE")
     if path not in result.before:
         result.before[path] = _current(root, path)
     pending[path] = merge(now(path) or "", block)
@@ -285,10 +279,10 @@ def _near_miss(current: str, search: str) -> str:
 def _check_diff(root: Path, diff: UnifiedDiff) -> None:
     paths = diff.paths()
     if not paths:
-        raise _Rejected("the diff names no file (--- a/PATH / +++ b/PATH headers)")
+        raise Refused("the diff names no file (--- a/PATH / +++ b/PATH headers)")
     for name in paths:
         inside(root, name)
     try:
         git(root, "apply", "--check", "--recount", "--whitespace=nowarn", "-", input=diff.text)
     except TaskError as exc:
-        raise _Rejected(f"the diff does not apply ({exc}); check its context lines") from None
+        raise Refused(f"the diff does not apply ({exc}); check its context lines") from None
