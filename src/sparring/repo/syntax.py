@@ -1,7 +1,8 @@
 """Source files read with tree-sitter: what a file defines, which names it uses, what it calls.
 
-The repo map and ``callers`` share it. Each language has a grammar (a wheel on PyPI) and a query
-file in ``queries/`` whose captures say what counts:
+The repo map and ``callers`` share it. Each language has a grammar (a wheel on PyPI) and query
+files in ``queries/`` (JavaScript and TypeScript share ``ecmascript.scm``) whose captures say what
+counts:
 
 - ``@definition.<kind>``: the name of a module-level definition; the kind is ``class``, ``def``,
   ``method`` (of a module-level class) or ``type`` (TypeScript's interfaces, type aliases, enums);
@@ -30,12 +31,12 @@ import tree_sitter_python
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-# language → (the grammar, its query file)
-GRAMMARS: dict[str, tuple[Callable[[], object], str]] = {
-    "python": (tree_sitter_python.language, "python.scm"),
-    "javascript": (tree_sitter_javascript.language, "javascript.scm"),
-    "typescript": (tree_sitter_typescript.language_typescript, "typescript.scm"),
-    "tsx": (tree_sitter_typescript.language_tsx, "typescript.scm"),
+# language → (the grammar, its query files, read in order as one query)
+GRAMMARS: dict[str, tuple[Callable[[], object], tuple[str, ...]]] = {
+    "python": (tree_sitter_python.language, ("python.scm",)),
+    "javascript": (tree_sitter_javascript.language, ("ecmascript.scm", "javascript.scm")),
+    "typescript": (tree_sitter_typescript.language_typescript, ("ecmascript.scm", "typescript.scm")),
+    "tsx": (tree_sitter_typescript.language_tsx, ("ecmascript.scm", "typescript.scm")),
 }
 
 SUFFIXES: dict[str, str] = {
@@ -83,9 +84,10 @@ class Tags:
 
 @cache
 def _grammar(language: str) -> tuple[Language, Query]:
-    make, query_file = GRAMMARS[language]
+    make, query_files = GRAMMARS[language]
     lang = Language(make())
-    text = resources.files("sparring.repo").joinpath("queries", query_file).read_text(encoding="utf-8")
+    queries = resources.files("sparring.repo").joinpath("queries")
+    text = "\n".join(queries.joinpath(name).read_text(encoding="utf-8") for name in query_files)
     return lang, Query(lang, text)
 
 

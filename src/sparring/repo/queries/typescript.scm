@@ -1,13 +1,13 @@
-; TypeScript (and TSX). Captures (see sparring/repo/syntax.py):
+; TypeScript (and TSX), read after ecmascript.scm. Captures (see sparring/repo/syntax.py):
 ;   @definition.<kind>  the name of a module-level definition: class, def, method (of a module-level
 ;                       class or interface) or type (an interface, type alias or enum)
 ;   @reference          an identifier or type name the file uses
 ;   @ignore             an identifier that names something rather than uses it
 ;   @call / @call.name  a call and the name it calls (f(...), obj.f(...), new F(...))
 
-; Definitions: module-level functions (declared, overloaded, ambient, or a function or arrow
-; function bound by const/let/var), classes and their methods (a field holding a function is one),
-; interfaces and their methods, type aliases and enums, exported or not.
+; Definitions: module-level functions (declared, overloaded, ambient), classes and their methods (a
+; field holding a function is one), interfaces and their methods, type aliases and enums, exported
+; or not.
 (program [
   (function_declaration name: (identifier) @definition.def)
   (generator_function_declaration name: (identifier) @definition.def)
@@ -17,17 +17,6 @@
     (function_declaration name: (identifier) @definition.def)
     (generator_function_declaration name: (identifier) @definition.def)
     (function_signature name: (identifier) @definition.def)])])
-
-(program [
-  (lexical_declaration (variable_declarator name: (identifier) @definition.def
-    value: [(arrow_function) (function_expression) (generator_function)]))
-  (variable_declaration (variable_declarator name: (identifier) @definition.def
-    value: [(arrow_function) (function_expression) (generator_function)]))
-  (export_statement declaration: [
-    (lexical_declaration (variable_declarator name: (identifier) @definition.def
-      value: [(arrow_function) (function_expression) (generator_function)]))
-    (variable_declaration (variable_declarator name: (identifier) @definition.def
-      value: [(arrow_function) (function_expression) (generator_function)]))])])
 
 (program [
   (class_declaration name: (type_identifier) @definition.class)
@@ -74,19 +63,14 @@
   (export_statement declaration: (interface_declaration
     body: (interface_body (method_signature name: (property_identifier) @definition.method))))])
 
-; References: every identifier and type name, the property of a member expression (obj.name) and
-; a shorthand property ({name}), but those below.
+; References: every identifier and type name, but those below.
 (identifier) @reference
 (type_identifier) @reference
-(member_expression property: (property_identifier) @reference)
-(shorthand_property_identifier) @reference
 
 ; Names of nested definitions.
 (function_declaration name: (identifier) @ignore)
 (generator_function_declaration name: (identifier) @ignore)
 (function_signature name: (identifier) @ignore)
-(function_expression name: (identifier) @ignore)
-(generator_function name: (identifier) @ignore)
 (class_declaration name: (type_identifier) @ignore)
 (abstract_class_declaration name: (type_identifier) @ignore)
 (class name: (type_identifier) @ignore)
@@ -94,21 +78,8 @@
 (type_alias_declaration name: (type_identifier) @ignore)
 (enum_declaration name: (identifier) @ignore)
 
-; Parameters (of functions and of types), and the name a catch clause binds.
+; Parameters (of functions and of types).
 (required_parameter pattern: (identifier) @ignore)
 (optional_parameter pattern: (identifier) @ignore)
 (required_parameter pattern: (rest_pattern (identifier) @ignore))
-(arrow_function parameter: (identifier) @ignore)
 (type_parameter name: (type_identifier) @ignore)
-(catch_clause parameter: (identifier) @ignore)
-
-; Imports and exports: the imported or exported name counts, not the local alias.
-(import_specifier alias: (identifier) @ignore)
-(namespace_import (identifier) @ignore)
-(export_specifier alias: (identifier) @ignore)
-
-; Calls.
-(call_expression function: (identifier) @call.name) @call
-(call_expression function: (member_expression property: (property_identifier) @call.name)) @call
-(new_expression constructor: (identifier) @call.name) @call
-(new_expression constructor: (member_expression property: (property_identifier) @call.name)) @call
