@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sparring.cli import main
+from tests.repo.test_repo_workflow import FIX, REPRO
 
 
 def test_solve_repo_json_has_the_promised_fields(
@@ -50,8 +51,6 @@ def test_user_mistakes_are_one_line_errors(
 def test_solve_repo_fixes_the_issue_in_the_repositorys_own_environment_and_exits_0(
     git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.repo.test_repo_workflow import FIX, REPRO
-
     patch = tmp_path / "fix.patch"
     roles = {
         "retriever": '{"files": ["pages/ranges.py"], "symbols": ["parse_range"]}',

@@ -11,6 +11,7 @@ from sparring.workspace import apply_edits, parse_edits, worktree
 from sparring.workspace.definitions import CodeBlock, Refused, merge, parse_code_blocks
 from tests.repo.conftest import RANGES, REPORT
 from tests.repo.test_repo_limits import cut, run, scripted
+from tests.repo.test_repo_workflow import FIX
 
 FIXED = '''def parse_range(text):
     """'1-3' -> [1, 2, 3]; '5' -> [5]."""
@@ -136,8 +137,6 @@ def test_a_block_without_a_path_edits_the_one_shown_file_that_defines_its_names(
 
 
 def test_search_replace_blocks_win_over_code_blocks_and_paths_in_comments_count() -> None:
-    from tests.repo.test_repo_workflow import FIX
-
     assert all(type(e).__name__ == "SearchReplace" for e in parse_edits(f"```python\n{FIXED}```\n{FIX}"))
     assert parse_code_blocks(f"```py\n# file: pages/ranges.py\n{FIXED}```")[0].path == "pages/ranges.py"
     assert parse_code_blocks("```json\n{}\n```") == []
