@@ -22,6 +22,7 @@ from sparring.bench.benchmark import _scorer
 from sparring.bench.datasets import load_dataset
 from sparring.evidence import Evidence
 from sparring.workflows.state import Candidate
+from sparring.workflows.steps import select
 
 Rule = Callable[[list[Candidate]], Candidate]
 
@@ -38,12 +39,22 @@ def _by_support(weight: Callable[[Evidence], int]) -> Rule:
     return rule
 
 
+def _crashes(ev: Evidence) -> int:
+    """Designed inputs on which the candidate raised (an invalid input may make every candidate raise)."""
+    return sum(1 for o in ev.outcomes if o.error and o.case.origin == "generated" and o.passed is not True)
+
+
+def _support(cands: list[Candidate], c: Candidate) -> int:
+    size = sum(1 for x in cands if _ev(x).behaviour() == _ev(c).behaviour())
+    return size * (1 + _ev(c).count_passed("generated"))
+
+
 RULES: dict[str, Rule] = {
     "greedy": lambda cands: cands[0],
     "first passing examples (sample@K)": lambda cands: next(
         (c for c in cands if _ev(c).passes_trusted()), cands[0]
     ),
-    "cluster size x (1 + designed passed) (sop)": _by_support(lambda ev: 1 + ev.count_passed("generated")),
+    "cluster size x (1 + designed passed) (sop v3)": _by_support(lambda ev: 1 + ev.count_passed("generated")),
     "cluster size (inputs only)": _by_support(lambda ev: 1),
     "designed passed, then cluster size": lambda cands: max(
         cands,
@@ -53,6 +64,10 @@ RULES: dict[str, Rule] = {
             Counter(_ev(x).behaviour() for x in cands)[_ev(c).behaviour()],
         ),
     ),
+    "fewest crashes, then sop v3": lambda cands: max(
+        cands, key=lambda c: (_ev(c).passes_trusted(), -_crashes(_ev(c)), _support(cands, c))
+    ),
+    "sop as shipped (steps.select: fewest lone crashes, then sop v3)": lambda cands: select(cands)[0],
 }
 
 

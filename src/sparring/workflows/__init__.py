@@ -42,7 +42,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "single": {"samples": 1},
     "sample": {"samples": 5},
     "reflexion": {"samples": 1, "max_rounds": 3},
-    "sop": {"samples": 6, "widen": 4, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
+    "sop": {"samples": 4, "widen": 4, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
     "debate": {"max_rounds": 3, "test_count": 6, "agents": 3, "vote": "evidence", "tie_break": "random"},
     "roundtable": {"max_rounds": 3, "test_count": 6, "agents": 3, "selector": "round_robin"},
     "adversarial": {"samples": 1, "max_rounds": 3, "test_count": 0, "attacks": 5},

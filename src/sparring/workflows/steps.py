@@ -303,19 +303,33 @@ def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
     }
 
 
+def lone_crashes(candidates: list[Candidate], c: Candidate) -> int:
+    """Cases on which ``c`` raised while most of the other candidates returned a value: a crash the
+    others avoid marks a missed case, while an input on which most raise is probably invalid."""
+    mine = (c.evidence or Evidence()).outcomes
+    others = [(x.evidence or Evidence()).outcomes for x in candidates if x is not c]
+    count = 0
+    for i, o in enumerate(mine):
+        if o.error and others:
+            returned = sum(1 for outs in others if i < len(outs) and not outs[i].error)
+            count += returned * 2 > len(others)
+    return count
+
+
 def select(candidates: list[Candidate]) -> tuple[Candidate, float]:
     """Executed evidence first: candidates passing the trusted tests (the spec's examples and
-    confirmed attacks); among them the behaviour cluster with the most support, scored as cluster
-    size × (1 + designed tests passed), a vote over behaviours, not spellings (dual agreement).
-    Designed tests may carry wrong expectations, so they rank candidates but never fail one."""
+    confirmed attacks); then those raising on the fewest cases the others handle; among them the
+    behaviour cluster with the most support, scored as cluster size × (1 + designed tests passed), a
+    vote over behaviours, not spellings (dual agreement). Designed tests may carry wrong
+    expectations, so they rank candidates but never fail one."""
     clusters: dict[tuple[str, ...], list[Candidate]] = defaultdict(list)
     for c in candidates:
         clusters[(c.evidence or Evidence()).behaviour()].append(c)
 
-    def score(c: Candidate) -> tuple[int, int]:
+    def score(c: Candidate) -> tuple[int, int, int]:
         ev = c.evidence or Evidence()
         support = len(clusters[ev.behaviour()]) * (1 + ev.count_passed("generated"))
-        return (int(ev.passes_trusted()), support)
+        return (int(ev.passes_trusted()), -lone_crashes(candidates, c), support)
 
     best = max(candidates, key=score)  # ties keep the earliest (the greedy candidate comes first)
     ev = best.evidence or Evidence()
