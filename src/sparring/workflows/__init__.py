@@ -42,7 +42,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "single": {"samples": 1},
     "sample": {"samples": 5},
     "reflexion": {"samples": 1, "max_rounds": 3},
-    "sop": {"samples": 4, "widen": 4, "max_rounds": 3, "test_count": 6, "review": False, "plan": False},
+    "sop": {
+        "samples": 4,
+        "widen": 4,
+        "max_rounds": 3,
+        "test_count": 6,
+        "probes": 12,
+        "review": False,
+        "plan": False,
+    },
     "debate": {"max_rounds": 3, "test_count": 6, "agents": 3, "vote": "evidence", "tie_break": "random"},
     "roundtable": {"max_rounds": 3, "test_count": 6, "agents": 3, "selector": "round_robin"},
     "adversarial": {"samples": 1, "max_rounds": 3, "test_count": 0, "attacks": 5},
@@ -75,6 +83,7 @@ _WORKFLOW_SETTINGS = {
     "reflect",
     "widen",
     "widen_on_dispute",
+    "probes",
     "plan_depth",
     "test_review_turns",
 }
@@ -161,7 +170,7 @@ _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
     },
     **{
         name: (int, 0)
-        for name in ("test_count", "seed", "attacks", "test_review_turns", "properties", "widen")
+        for name in ("test_count", "seed", "attacks", "test_review_turns", "properties", "widen", "probes")
     },
     **{name: (float, 0.0) for name in ("temperature", "confidence_threshold")},
     **{

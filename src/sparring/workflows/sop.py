@@ -1,4 +1,5 @@
-"""``sop``: the hierarchical team. Plan → tests designed and refereed against the spec → code (a few
+"""``sop``: the hierarchical team. Plan → probe inputs mutated from the spec's examples → tests designed
+and refereed against the spec → code (a few
 candidates; more only when they fail or disagree) → run in the sandbox → select by evidence → review
 with evidence in hand → (with ``red_team``) refereed attacks; failures loop back with reflections
 until tests pass and the reviewer (and red team) accept, or a guard stops it."""
@@ -61,6 +62,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
         nodes={
             "plan": planning.plan(team),
             "examples": steps.read_examples(),
+            "probes": steps.probe_inputs(team),
             "design_tests": steps.design_tests(team),
             "code": steps.write_code(team),
             "widen": steps.widen(team),
@@ -74,7 +76,8 @@ def build(team: steps.Team) -> Graph[FunctionState]:
         },
         edges={
             "plan": "examples",
-            "examples": "design_tests",
+            "examples": "probes",
+            "probes": "design_tests",
             "design_tests": "code",
             "code": "run",
             "widen": "run_widened",

@@ -55,6 +55,7 @@ class FunctionState(BaseModel):
     plan: str = ""
     examples: list[Case] = Field(default_factory=list)  # the spec's own examples
     tests: list[Case] = Field(default_factory=list)  # designed (and reviewed) tests
+    probes: list[Case] = Field(default_factory=list)  # inputs mutated from the examples, no expectation
     dropped_tests: list[DroppedTest] = Field(default_factory=list)
     candidates: list[Candidate] = Field(default_factory=list)
     code: str = ""
@@ -74,4 +75,4 @@ class FunctionState(BaseModel):
 
     @property
     def cases(self) -> list[Case]:
-        return self.examples + self.tests
+        return self.examples + self.tests + self.probes

@@ -20,6 +20,7 @@ from sparring.evidence import Case, Evidence, cases_from_asserts, cases_from_pro
 from sparring.extract import solution_from_reply
 from sparring.graph import RunContext
 from sparring.llm.types import Message
+from sparring.probes import probe_cases
 from sparring.properties import Property, PropertyLimits, PropertyOutcome, run_properties, split_properties
 from sparring.roles import Role
 from sparring.workflows.state import Candidate, DroppedTest, FunctionState
@@ -80,6 +81,19 @@ def read_examples() -> Step:
         examples = cases_from_prompt(s.task.prompt, s.task.entry_point)
         ctx.record("tool", {"tool": "examples", "count": len(examples)})
         return {"examples": examples}
+
+    return step
+
+
+def probe_inputs(team: Team) -> Step:
+    """Tool step: up to ``probes`` inputs mutated from the examples' arguments (no tokens, no expected
+    value), run on every candidate beside the tests: a crash or timeout most other candidates avoid
+    counts against a candidate, and the behaviour vote sees many more inputs."""
+
+    def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
+        probes = probe_cases(s.examples, s.task.entry_point, int(team.settings.get("probes", 0)))
+        ctx.record("tool", {"tool": "probes", "count": len(probes)})
+        return {"probes": probes}
 
     return step
 
@@ -380,7 +394,7 @@ def review(team: Team) -> Step:
     valid per the spec (the referee) and really fails when executed: evidence outranks opinion."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        evidence = f"{len(s.cases)} tests ran; all passed." if s.passed else s.feedback
+        evidence = f"{len(s.examples) + len(s.tests)} tests ran; all passed." if s.passed else s.feedback
         if s.static_findings:
             evidence += "\nStatic checks: " + "; ".join(s.static_findings[:5])
         try:
