@@ -20,7 +20,9 @@ from typing import Any
 
 from sparring.bench.benchmark import _scorer
 from sparring.bench.datasets import load_dataset
-from sparring.evidence import Evidence
+from sparring.evidence import Case, Evidence, Outcome, run_cases
+from sparring.probes import probe_cases
+from sparring.sandbox import open_sandbox
 from sparring.workflows.state import Candidate
 from sparring.workflows.steps import select
 
@@ -71,6 +73,24 @@ RULES: dict[str, Rule] = {
 }
 
 
+def with_probes(cands: list[Candidate], state: dict[str, Any], limit: int, sandbox: Any) -> list[Candidate]:
+    """The candidates with their evidence extended by probe inputs mutated from the run's examples,
+    as a run with ``probes = limit`` would have had it; a probe run that gives no result counts as a
+    crash on every probe."""
+    examples = [Case.model_validate(c) for c in state.get("examples", [])]
+    probes = [] if state.get("probes") else probe_cases(examples, state["task"]["entry_point"], limit)
+    out = []
+    for c in cands:
+        extra = run_cases(sandbox, c.code, probes) if probes else Evidence()
+        outcomes = extra.outcomes
+        if probes and (extra.load_error or len(outcomes) < len(probes)):
+            outcomes = [Outcome(case=p, error="ProbeFailed: no result") for p in probes]
+        ev = _ev(c)
+        evidence = Evidence(outcomes=ev.outcomes + outcomes, load_error=ev.load_error, verdict=ev.verdict)
+        out.append(Candidate(code=c.code, author=c.author, evidence=evidence))
+    return out
+
+
 def first_round(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
     """The state at the end of round 0: the last checkpoint before any repair round began."""
     chosen = None
@@ -89,6 +109,12 @@ def main() -> None:
     parser.add_argument("dataset")
     parser.add_argument("--workflow", default="sop")
     parser.add_argument("--first", type=int, default=0, help="also replay on each run's first N candidates")
+    parser.add_argument(
+        "--probes",
+        type=int,
+        default=0,
+        help="also run N probe inputs on the candidates (if the run had none)",
+    )
     args = parser.parse_args()
     data = load_dataset(args.dataset)
     tasks = {t.task_id: t for t in data.tasks}
@@ -99,6 +125,7 @@ def main() -> None:
     wins: dict[str, int] = defaultdict(int)
     sizes: Counter[int] = Counter()
     verdicts: dict[tuple[str, str], bool] = {}
+    sandbox = open_sandbox() if args.probes else None
     n = 0
     for run_id in runs:
         state = first_round(db, run_id)
@@ -116,6 +143,11 @@ def main() -> None:
             for name, rule in RULES.items():
                 wins[f"{pool}: {name}"] += verdicts[task.task_id, rule(some).code]
             wins[f"{pool}: oracle (ceiling, not a rule)"] += any(verdicts[task.task_id, c.code] for c in some)
+        if args.probes:
+            probed = with_probes(cands, state, args.probes, sandbox)
+            wins[f"all, with {args.probes} probe inputs: sop as shipped"] += verdicts[
+                task.task_id, select(probed)[0].code
+            ]
     print(f"{n} runs; candidates per run: {dict(sorted(sizes.items()))}")
     for name, won in wins.items():
         print(f"{won:4d}  {won / max(n, 1):6.1%}  {name}")
