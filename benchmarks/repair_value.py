@@ -15,10 +15,7 @@ import argparse
 import json
 import sqlite3
 
-from replay_selection import first_round
-
-from sparring.bench.benchmark import _scorer
-from sparring.bench.datasets import load_dataset
+from replay_selection import first_round, open_runs
 
 
 def repair_tokens(db: sqlite3.Connection, run_id: str) -> tuple[int, int, bool]:
@@ -44,13 +41,9 @@ def main() -> None:
     parser.add_argument("dataset")
     parser.add_argument("--workflow", default="sop")
     args = parser.parse_args()
-    data = load_dataset(args.dataset)
-    tasks = {t.task_id: t for t in data.tasks}
-    scorer = _scorer(data, None, None, None)
-    db = sqlite3.connect(args.store)
-    query = "SELECT run_id FROM runs WHERE workflow=? AND status!='running'"
+    tasks, scorer, db, runs = open_runs(args.store, args.dataset, args.workflow)
     n = repaired = with_repair = without_repair = fixed = broken = tokens = repair_spent = 0
-    for (run_id,) in db.execute(query, (args.workflow,)).fetchall():
+    for run_id in runs:
         state = first_round(db, run_id)
         latest = "SELECT state FROM checkpoints WHERE run_id=? ORDER BY step DESC LIMIT 1"
         row = db.execute(latest, (run_id,)).fetchone()

@@ -103,6 +103,17 @@ def first_round(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
     return chosen
 
 
+def open_runs(
+    store: str, dataset: str, workflow: str
+) -> tuple[dict[str, Any], Any, sqlite3.Connection, list[str]]:
+    """The dataset's tasks by id, its hidden-test scorer, the run store, its finished runs of ``workflow``."""
+    data = load_dataset(dataset)
+    db = sqlite3.connect(store)
+    query = "SELECT run_id FROM runs WHERE workflow=? AND status!='running'"
+    runs = [r for (r,) in db.execute(query, (workflow,))]
+    return {t.task_id: t for t in data.tasks}, _scorer(data, None, None, None), db, runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store")
@@ -116,12 +127,7 @@ def main() -> None:
         help="also run N probe inputs on the candidates (if the run had none)",
     )
     args = parser.parse_args()
-    data = load_dataset(args.dataset)
-    tasks = {t.task_id: t for t in data.tasks}
-    scorer = _scorer(data, None, None, None)
-    db = sqlite3.connect(args.store)
-    query = "SELECT run_id FROM runs WHERE workflow=? AND status!='running'"
-    runs = [r for (r,) in db.execute(query, (args.workflow,))]
+    tasks, scorer, db, runs = open_runs(args.store, args.dataset, args.workflow)
     wins: dict[str, int] = defaultdict(int)
     sizes: Counter[int] = Counter()
     verdicts: dict[tuple[str, str], bool] = {}

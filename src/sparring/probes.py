@@ -11,13 +11,13 @@ itself and only the comparison with the other candidates counts.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 from collections.abc import Iterator
 from itertools import zip_longest
 from typing import Any
 
 from sparring.evidence import Case
+from sparring.tools.examples import literal_arguments
 
 ORIGIN = "probe"
 LIMIT = 12
@@ -45,30 +45,12 @@ def _mutations(value: Any) -> list[Any]:
     return []
 
 
-def _literal_args(call: str, entry_point: str) -> tuple[list[Any], list[tuple[str, Any]]] | None:
-    """The literal positional and keyword arguments of ``entry_point(...)``, or None."""
-    try:
-        node = ast.parse(call.strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry_point):
-        return None
-    try:
-        args = [ast.literal_eval(a) for a in node.args]
-        kwargs = [(k.arg, ast.literal_eval(k.value)) for k in node.keywords if k.arg]
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-    if len(kwargs) != len(node.keywords):  # a **mapping argument
-        return None
-    return args, kwargs
-
-
-def _render(entry_point: str, args: list[Any], kwargs: list[tuple[str, Any]]) -> str:
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs]
+def _render(entry_point: str, args: list[Any], kwargs: dict[str, Any]) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
     return f"{entry_point}({', '.join(parts)})"
 
 
-def _variants(entry_point: str, args: list[Any], kwargs: list[tuple[str, Any]]) -> Iterator[str]:
+def _variants(entry_point: str, args: list[Any], kwargs: dict[str, Any]) -> Iterator[str]:
     """One argument changed at a time, interleaved so every argument gets its first mutations early."""
     per_arg = []
     for i, value in enumerate(args):
@@ -87,7 +69,7 @@ def probe_cases(examples: list[Case], entry_point: str, limit: int = LIMIT) -> l
     seen = {"".join(e.call.split()) for e in examples}
     streams = []
     for example in examples:
-        parsed = _literal_args(example.call, entry_point)
+        parsed = literal_arguments(example.call, entry_point)
         if parsed is not None:
             streams.append(_variants(entry_point, *parsed))
     probes: list[Case] = []

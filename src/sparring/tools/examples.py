@@ -10,6 +10,7 @@ import ast
 import doctest
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _ARROW = re.compile(r"^\s*(?P<call>[A-Za-z_]\w*\(.*\))\s*(?:==>|==|➞|=>|->|→)\s*(?P<want>.+?)\s*$")
 
@@ -49,17 +50,24 @@ def _is_literal(text: str) -> bool:
     return True
 
 
-def _literal_call(call: str, entry_point: str) -> bool:
-    """``entry_point(literal, ...)`` only: prose such as ``is_happy(a) => False`` means the string
-    ``'a'``, and running it as written would fail every candidate with a NameError."""
+def literal_arguments(call: str, entry_point: str) -> tuple[list[Any], dict[str, Any]] | None:
+    """The values of ``entry_point(literal, ..., name=literal)``'s arguments, or None for any other
+    expression (prose such as ``is_happy(a) => False`` means the string ``'a'``, and running it as
+    written would fail every candidate with a NameError)."""
     try:
         node = ast.parse(call.strip(), mode="eval").body
     except SyntaxError:
-        return False
+        return None
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry_point):
-        return False
-    args = [*node.args, *(k.value for k in node.keywords)]
-    return all(_is_literal(ast.unparse(a)) for a in args)
+        return None
+    if any(k.arg is None for k in node.keywords):  # a **mapping
+        return None
+    try:
+        args = [ast.literal_eval(a) for a in node.args]
+        kwargs = {str(k.arg): ast.literal_eval(k.value) for k in node.keywords}
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return args, kwargs
 
 
 def _calls(call: str, entry_point: str) -> bool:
@@ -88,7 +96,7 @@ def examples_from_prompt(prompt: str, entry_point: str) -> list[Example]:
         return found
     for lineno, line in enumerate(prompt.splitlines()):
         m = _ARROW.match(line)
-        if m and _literal_call(m["call"], entry_point) and _is_literal(m["want"]):
+        if m and literal_arguments(m["call"], entry_point) is not None and _is_literal(m["want"]):
             found.append(Example(m["call"], m["want"], lineno))
     return found
 
