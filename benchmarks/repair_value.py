@@ -66,9 +66,9 @@ def main() -> None:
     print(f"{n} runs, {repaired} with a repair round")
     print(f"plus pass: {with_repair} as run, {without_repair} at the end of round 0 (max_rounds = 1)")
     print(f"repairs fixed {fixed}, broke {broken}")
-    runs = max(n, 1)
+    count = max(n, 1)
     kept = tokens - repair_spent
-    print(f"tokens per run: {tokens / runs:,.0f} as run, {kept / runs:,.0f} without repair")
+    print(f"tokens per run: {tokens / count:,.0f} as run, {kept / count:,.0f} without repair")
 
 
 if __name__ == "__main__":
