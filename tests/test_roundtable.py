@@ -81,3 +81,16 @@ def test_round_robin_stops_at_the_round_limit() -> None:
     assert result.verdict == "failed" and len(speakers_of(store, result.run_id)) == 4
     reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
     assert reasons[-1] == "round limit (2 rounds of 2 turns)"
+
+
+def test_a_table_that_only_criticises_failing_code_is_stopped_as_stalled() -> None:
+    def speak(agent: str, prompt: str) -> str:
+        if "The current code" not in prompt:
+            return say("a sweep over the intervals", BAD)
+        assert "fails its tests" in prompt and "give the complete corrected function" in prompt
+        return say("it does not merge overlapping intervals")  # words, no code
+
+    result, store, _ = table(speak, lambda p: "", selector="round_robin", agents=2, max_rounds=5)
+    assert result.verdict == "failed" and len(speakers_of(store, result.run_id)) == 3
+    reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
+    assert reasons[-1] == "stalled: a full round without new code while the tests fail"

@@ -3,8 +3,8 @@ speaks — ``round_robin``, or ``llm``: a moderator constrained to the valid nam
 grammar on llama.cpp); a reply that names no valid agent falls back to the next agent in round-robin
 order, recorded, never a crash or a loop. The speaker reads the whole conversation and the current
 code with its test results, then talks, proposes new code, or endorses the current code. The table
-stops when the tests pass, when every agent's latest turn endorses unchanged code (consensus), or
-at the round limit (a round is one turn per agent)."""
+stops when the tests pass, when every agent's latest turn endorses unchanged code (consensus), when
+a full round brings no new code (stalled), or at the round limit (a round is one turn per agent)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def turn(team: steps.Team, agents: Sequence[Agent]) -> steps.Step:
         role = team.role(agent.role)
         evidence = "all tests pass" if s.passed else (s.feedback or "not run yet")
         variables = {"task": s.task, "agent": agent.name, "stance": agent.stance, "code": s.code,
-                     "transcript": [t.model_dump() for t in s.transcript], "evidence": evidence}  # fmt: skip
+                     "transcript": [t.model_dump() for t in s.transcript], "evidence": evidence,
+                     "passing": s.passed}  # fmt: skip
         try:
             reply = ctx.complete(
                 role.name,
@@ -107,6 +108,13 @@ def consensus_reached(agents: Sequence[Agent], transcript: Sequence[Turn]) -> bo
     )
 
 
+def stalled(agents: Sequence[Agent], transcript: Sequence[Turn]) -> bool:
+    """A full round of turns proposed no code: the failing code cannot change, so talking on only
+    spends tokens (a 1.5B panel repeated one criticism for eight turns)."""
+    last = transcript[-len(agents) :]
+    return len(transcript) > len(agents) and not any(t.code for t in last)
+
+
 def build(team: steps.Team) -> Graph[FunctionState]:
     agents = agents_of(team, "panelist")
     if team.settings.get("selector", "round_robin") not in ("round_robin", "llm"):
@@ -117,6 +125,8 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             return END, "tests pass"
         if s.code and consensus_reached(agents, s.transcript):
             return END, "consensus: every agent endorses the code"
+        if stalled(agents, s.transcript):
+            return END, "stalled: a full round without new code while the tests fail"
         if s.round >= team.max_rounds:
             return END, f"round limit ({team.max_rounds} rounds of {len(agents)} turns)"
         return "turn", "the table talks on"
