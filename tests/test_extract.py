@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sparring.evidence import cases_from_asserts, cases_from_prompt
-from sparring.extract import solution_from_reply
+from sparring.extract import solution_from_reply, with_missing_imports
 
 PROMPT = '''from typing import List
 
@@ -101,3 +101,24 @@ def test_bodies_fences_with_file_names_and_setup_lines_survive() -> None:
     setup += "    prod = None\n\ndef total(xs):\n    return sum(xs)\n\nprint(total([1]))\n```"
     kept = solution_from_reply(PROMPT, "total", setup)
     assert "setrecursionlimit" in kept and "from math import prod" in kept and "print(" not in kept
+
+
+def test_a_standard_module_used_without_an_import_is_imported() -> None:
+    # A reply continued from the prompt's signature cannot put ``import itertools`` above it.
+    prompt = 'from typing import List\n\ndef pairs(xs: List[int]) -> List[tuple]:\n    """All pairs."""\n'
+    reply = "    return list(itertools.combinations(xs, 2))\n"
+    code = solution_from_reply(prompt, "pairs", reply)
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    assert namespace["pairs"]([1, 2, 3]) == [(1, 2), (1, 3), (2, 3)]  # type: ignore[operator]
+
+
+def test_names_already_bound_are_not_imported_again() -> None:
+    assert with_missing_imports("def f(re):\n    return re.x\n") == "def f(re):\n    return re.x\n"
+    already = "import math as math\ndef f():\n    return math.pi\n"
+    assert with_missing_imports(already) == already
+    future = "from __future__ import annotations\ndef f():\n    return math.pi\n"
+    assert with_missing_imports(future).splitlines()[:2] == [
+        "from __future__ import annotations",
+        "import math",
+    ]

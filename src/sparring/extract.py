@@ -79,7 +79,45 @@ def solution_from_reply(prompt: str, entry_point: str, reply: str) -> str:
         code = prompt.rstrip() + "\n" + indented
     code = _keep_definitions(code)
     header = _missing_from(header, code)
-    return (header.rstrip() + "\n\n\n" + code.strip() + "\n") if header.strip() else code.strip() + "\n"
+    module = (header.rstrip() + "\n\n\n" + code.strip() + "\n") if header.strip() else code.strip() + "\n"
+    return with_missing_imports(module)
+
+
+# Standard-library modules a function body commonly uses without importing them: a reply continued
+# from the prompt's signature cannot put an import above it.
+_STDLIB = frozenset({
+    "bisect", "collections", "copy", "datetime", "decimal", "fractions", "functools", "hashlib",
+    "heapq", "itertools", "math", "operator", "random", "re", "statistics", "string", "sys",
+})  # fmt: skip
+
+
+def with_missing_imports(code: str) -> str:
+    """``code`` with ``import m`` added for each common standard-library module ``m`` it uses as
+    ``m.attr`` without binding the name anywhere (an import, an assignment, a parameter)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    used: set[str] = set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in _STDLIB:
+            used.add(node.value.id)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    missing = sorted(used - bound)
+    if not missing:
+        return code
+    future = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    lines = code.splitlines(keepends=True)
+    at = max((n.end_lineno or n.lineno for n in future), default=0)  # after any __future__ import
+    return "".join(lines[:at]) + "".join(f"import {name}\n" for name in missing) + "".join(lines[at:])
 
 
 def _missing_from(header: str, code: str) -> str:
