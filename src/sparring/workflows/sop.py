@@ -1,8 +1,8 @@
-"""``sop``: the hierarchical team. Plan → probe inputs mutated from the spec's examples → tests designed
-and refereed against the spec → code (a few
-candidates; more only when they fail or disagree) → run in the sandbox → select by evidence → review
-with evidence in hand → (with ``red_team``) refereed attacks; failures loop back with reflections
-until tests pass and the reviewer (and red team) accept, or a guard stops it."""
+"""``sop``: the hierarchical team. Plan → probe inputs mutated from the spec's examples → tests
+designed and refereed against the spec → code (a few candidates; more only when they fail or
+disagree) → run in the sandbox → select by evidence → review with evidence in hand → (with
+``red_team``) refereed attacks; failures loop back with reflections until tests pass and the
+reviewer (and red team) accept, or a guard stops it."""
 
 from __future__ import annotations
 
