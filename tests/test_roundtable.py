@@ -10,11 +10,14 @@ from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import demo_task
 from sparring.workflows import Result, TeamConfig, solve
+from sparring.workflows.roundtable import read_turn
 from tests.test_debate import BAD, GOOD, TESTS
 
 
 def say(message: str, code: str = "", agree: bool = False) -> str:
-    return json.dumps({"message": message, "code": code, "agree": agree})
+    """A panelist's turn as the model writes it: words, a fenced block, or an ENDORSE line."""
+    block = f"\n```python\n{code}\n```\n" if code else ""
+    return f"{message}{block}" + ("\nENDORSE" if agree else "")
 
 
 def table(
@@ -87,10 +90,22 @@ def test_a_table_that_only_criticises_failing_code_is_stopped_as_stalled() -> No
     def speak(agent: str, prompt: str) -> str:
         if "The current code" not in prompt:
             return say("a sweep over the intervals", BAD)
-        assert "fails its tests" in prompt and "give the complete corrected function" in prompt
+        assert "fails its tests" in prompt and "the complete corrected function" in prompt
         return say("it does not merge overlapping intervals")  # words, no code
 
     result, store, _ = table(speak, lambda p: "", selector="round_robin", agents=2, max_rounds=5)
     assert result.verdict == "failed" and len(speakers_of(store, result.run_id)) == 3
     reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
     assert reasons[-1] == "stalled: a full round without new code while the tests fail"
+
+
+def test_a_turn_is_read_from_plain_text() -> None:
+    turn = read_turn("It drops the last interval.\n```python\ndef f():\n    return 1\n```\nThat fixes it.")
+    assert turn.code == "def f():\n    return 1\n" and not turn.agree
+    assert turn.message == "It drops the last interval. That fixes it."
+    endorse = read_turn("The code handles every case.\n\n**ENDORSE**")
+    assert endorse.agree and endorse.code == "" and endorse.message == "The code handles every case."
+    # a word that merely contains the marker, or code next to it, is no endorsement
+    assert not read_turn("I cannot ENDORSE this yet").agree
+    assert not read_turn("ENDORSE\n```python\ndef f():\n    return 2\n```").agree
+    assert read_turn("").message == "(no words)"

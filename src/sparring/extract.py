@@ -23,10 +23,19 @@ _KEEP = (
 )
 
 
+def fenced_code(text: str) -> list[str]:
+    """Fenced blocks labelled python or unlabelled, in order (an unclosed last fence counts)."""
+    return [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py", "python3")]
+
+
+def prose(text: str) -> str:
+    """The text outside fenced blocks, whitespace collapsed."""
+    return " ".join(_FENCE.sub(" ", text).split())
+
+
 def code_blocks(text: str) -> list[str]:
     """Fenced blocks (python or unlabeled) in order; the whole text when there are none."""
-    blocks = [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py", "python3")]
-    return blocks or [text]
+    return fenced_code(text) or [text]
 
 
 def _defines(code: str, name: str) -> bool:

@@ -8,6 +8,7 @@ a full round brings no new code (stalled), or at the round limit (a round is one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, create_model
 
 from sparring.errors import ConfigError, ModelError
-from sparring.extract import solution_from_reply
+from sparring.extract import fenced_code, prose, solution_from_reply
 from sparring.graph import END, Graph, RunContext
 from sparring.workflows import steps
 from sparring.workflows.debate import Agent, agents_of
@@ -26,6 +27,21 @@ class _Say(BaseModel):
     message: str
     code: str = ""
     agree: bool = False
+
+
+_ENDORSE = re.compile(r"^\W*ENDORSE\W*$", re.MULTILINE)
+
+
+def read_turn(reply: str) -> _Say:
+    """A turn is plain text: words, then the complete function in a fenced block, or a line reading
+    ENDORSE. Code inside a JSON string is where a small model errs most (escapes, lost indentation),
+    so the panelist writes code the way it was trained to."""
+    code = next((b for b in fenced_code(reply) if b.strip()), "")
+    agree = not code and bool(_ENDORSE.search(reply))
+    message = prose(_ENDORSE.sub(" ", reply))
+    return _Say(
+        message=message[:1500] or ("(endorses the code)" if agree else "(no words)"), code=code, agree=agree
+    )
 
 
 def round_robin(agents: Sequence[Agent], transcript: Sequence[Turn]) -> Agent:
@@ -73,10 +89,10 @@ def turn(team: steps.Team, agents: Sequence[Agent]) -> steps.Step:
             reply = ctx.complete(
                 role.name,
                 role.messages(**variables),
-                schema=_Say, temperature=agent.temperature, max_tokens=role.max_tokens,
+                temperature=agent.temperature, max_tokens=role.max_tokens,
                 seed=team.seed * 1000 + len(s.transcript),
             )  # fmt: skip
-            say: _Say = reply.parsed
+            say = read_turn(reply.text)
         except ModelError as exc:  # a silent turn still counts, so the table cannot spin
             say = _Say(message=f"(no usable answer: {str(exc)[:120]})")
         code = solution_from_reply(s.task.prompt, s.task.entry_point, say.code) if say.code.strip() else ""
