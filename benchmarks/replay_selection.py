@@ -119,7 +119,9 @@ def main() -> None:
     parser.add_argument("store")
     parser.add_argument("dataset")
     parser.add_argument("--workflow", default="sop")
-    parser.add_argument("--first", type=int, default=0, help="also replay on each run's first N candidates")
+    parser.add_argument(
+        "--first", type=int, action="append", default=[], help="also replay on each run's first N candidates"
+    )
     parser.add_argument(
         "--probes",
         type=int,
@@ -144,7 +146,7 @@ def main() -> None:
             if (task.task_id, c.code) not in verdicts:
                 verdicts[task.task_id, c.code] = scorer.score(task, c.code).passed
         n += 1
-        pools = {"all": cands} | ({f"first {args.first}": cands[: args.first]} if args.first else {})
+        pools = {"all": cands} | {f"first {k}": cands[:k] for k in args.first}
         for pool, some in pools.items():
             for name, rule in RULES.items():
                 wins[f"{pool}: {name}"] += verdicts[task.task_id, rule(some).code]

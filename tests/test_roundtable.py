@@ -53,7 +53,10 @@ def test_a_selector_that_names_no_agent_falls_back_to_round_robin() -> None:
     assert speakers_of(store, result.run_id) == [("minimalist", "fallback"), ("edge_hunter", "fallback")]
     # the speaker saw the conversation so far
     edge_prompt = next(r for r in requests if "You are edge_hunter" in r.messages[0].content)
-    assert "**minimalist**: just sort (proposed new code)" in edge_prompt.messages[-1].content
+    assert (
+        "**minimalist**: just sort (proposed new code: it passes 1 of 3 tests)"
+        in edge_prompt.messages[-1].content
+    )
     # the first speaker has no code to discuss and is asked for some; later ones see the current code
     first = next(r for r in requests if "You are minimalist" in r.messages[0].content).messages[-1].content
     assert "No code has been proposed yet" in first and "The current code" not in first
@@ -109,3 +112,20 @@ def test_a_turn_is_read_from_plain_text() -> None:
     assert not read_turn("I cannot ENDORSE this yet").agree
     assert not read_turn("ENDORSE\n```python\ndef f():\n    return 2\n```").agree
     assert read_turn("").message == "(no words)"
+
+
+def test_a_proposal_that_does_worse_does_not_replace_the_current_code() -> None:
+    def speak(agent: str, prompt: str) -> str:
+        if "The current code" not in prompt:
+            return say("just sort", BAD)
+        if agent == "edge_hunter":
+            return say("rewritten", "def merge_intervals(intervals):\n    return [i for i in intervals if]")
+        return say("sort, then merge", GOOD)
+
+    result, _, requests = table(speak, lambda p: "", selector="round_robin", agents=3, test_count=0)
+    assert result.verdict == "passed" and "out.append" in result.code
+    skeptic = next(r for r in requests if "You are skeptic" in r.messages[0].content).messages[-1].content
+    # the broken proposal was run, reported, and the better code stayed current for the next speaker
+    assert "(proposed new code: it does not run: SyntaxError" in skeptic
+    assert "the current code does better, so it was not adopted" in skeptic
+    assert "return sorted(intervals)" in skeptic.split("The current code:")[1]

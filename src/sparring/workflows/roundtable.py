@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, create_model
 
 from sparring.errors import ConfigError, ModelError
+from sparring.evidence import Evidence
 from sparring.extract import fenced_code, prose, solution_from_reply
 from sparring.graph import END, Graph, RunContext
 from sparring.workflows import steps
@@ -100,17 +101,40 @@ def turn(team: steps.Team, agents: Sequence[Agent]) -> steps.Step:
         transcript = [*s.transcript, said]
         update: dict[str, Any] = {"transcript": transcript, "round": len(transcript) // len(agents)}
         if code:
-            update["candidates"] = [Candidate(code=code, author=agent.name)]
+            # the current code stays in the running with its evidence: a proposal must beat it
+            current = [c for c in s.candidates if c.code == s.code and c.evidence is not None][:1]
+            update["candidates"] = [Candidate(code=code, author=agent.name), *current]
         return update
 
     return step
 
 
 def run_latest(s: FunctionState, ctx: RunContext) -> Mapping[str, Any] | None:
-    """Tool step: run the newest proposal; a turn without code changes nothing."""
+    """Tool step: run the newest proposal beside the current code; the proposal becomes the current
+    code unless the current code does better (passes the trusted tests where the proposal does not,
+    or passes more tests), so a proposal that does not even load cannot replace code that passes
+    most tests. The speaker's turn records what the run showed."""
     if not s.transcript or not s.transcript[-1].code:
         return None
-    return steps.run_tests(s, ctx)
+    candidates = steps.evaluate(s, ctx)
+    proposal = candidates[0]
+
+    def standing(c: Candidate) -> tuple[bool, int]:
+        ev = c.evidence or Evidence()
+        return ev.passes_trusted(), ev.count_passed()
+
+    best = max(candidates, key=standing)  # a tie keeps the proposal (first)
+    update = steps.adopt(candidates, best, confidence=0.0)
+    ev = proposal.evidence or Evidence()
+    shown = (
+        f"it does not run: {ev.load_error[:200]}"
+        if ev.load_error
+        else f"it passes {ev.count_passed()} of {ev.checked} tests"
+    )
+    if best is not proposal:
+        shown += "; the current code does better, so it was not adopted"
+    update["transcript"] = [*s.transcript[:-1], s.transcript[-1].model_copy(update={"outcome": shown})]
+    return update
 
 
 def consensus_reached(agents: Sequence[Agent], transcript: Sequence[Turn]) -> bool:

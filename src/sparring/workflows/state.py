@@ -38,6 +38,7 @@ class Turn(BaseModel):
     text: str
     code: str = ""
     agree: bool = False
+    outcome: str = ""  # what running the proposed code showed, and whether the table adopted it
 
 
 class Lesson(BaseModel):

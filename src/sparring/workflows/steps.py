@@ -280,8 +280,15 @@ def widen(team: Team) -> Step:
 
 
 def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-    """Tool step: every new candidate against every case, in the sandbox; the best one becomes ``code``.
-    Candidates that already carry evidence (kept from before a widening) are not run again."""
+    """Tool step: every new candidate against every case, in the sandbox; the best one becomes ``code``."""
+    candidates = evaluate(s, ctx)
+    best, confidence = select(candidates)
+    return adopt(candidates, best, confidence)
+
+
+def evaluate(s: FunctionState, ctx: RunContext) -> list[Candidate]:
+    """Every candidate run against every case in the sandbox, each run recorded. Candidates that
+    already carry evidence (kept from before a widening) are not run again."""
 
     def probe(c: Candidate) -> Candidate:
         if c.evidence is not None:
@@ -304,7 +311,11 @@ def run_tests(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
                 "cases": len(s.cases),
             },
         )
-    best, confidence = select(candidates)
+    return candidates
+
+
+def adopt(candidates: list[Candidate], best: Candidate, confidence: float) -> dict[str, Any]:
+    """The state update that makes ``best`` (one of the run ``candidates``) the current code."""
     ev = best.evidence or Evidence()
     same = sum(1 for c in candidates if (c.evidence or Evidence()).behaviour() == ev.behaviour())
     return {
