@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import BaseModel
 
@@ -118,6 +120,13 @@ def test_token_budget() -> None:
 
 def test_extract_json_tolerates_prose() -> None:
     assert extract_json('Here you go: {"a": {"b": 1}} hope it helps') == '{"a": {"b": 1}}'
+    assert extract_json('Sure:\n```json\n{"a": 1}\n```\nDone {sic}') == '{"a": 1}'
+
+
+def test_extract_json_keeps_an_object_whose_strings_hold_fenced_code() -> None:
+    # a debater's reply: the fence inside the "code" string is not prose around the object
+    reply = '{\n "agree": [],\n "code": "```python\\ndef f():\\n    return 1\\n```",\n "confidence": 0.9\n}'
+    assert json.loads(extract_json(reply))["confidence"] == 0.9
 
 
 def test_usage_of_repair_attempts_is_summed_and_travels_with_the_error() -> None:

@@ -8,6 +8,7 @@ retries, truncation as its own error, usage metering and budgets.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 import time
@@ -51,10 +52,21 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
 def extract_json(text: str) -> str:
-    """Pull the JSON object out of a reply that may wrap it in prose or a code fence."""
+    """Pull the JSON object out of a reply that may wrap it in prose or a code fence. The reply as a
+    whole comes first: an object whose strings hold fenced code (a debater's ``"code": "```python
+    ..."``) must not be mistaken for prose around a fence."""
+    spans = [_object_span(text)] + [_object_span(m.group(1)) for m in _FENCE.finditer(text)]
+    for span in spans:
+        try:
+            json.loads(span)
+        except ValueError:
+            continue
+        return span
     fenced = _FENCE.search(text)
-    if fenced:
-        text = fenced.group(1)
+    return _object_span(fenced.group(1) if fenced else text)
+
+
+def _object_span(text: str) -> str:
     start, end = text.find("{"), text.rfind("}")
     if start != -1 and end > start:
         return text[start : end + 1]
