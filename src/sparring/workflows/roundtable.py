@@ -124,7 +124,7 @@ def run_latest(s: FunctionState, ctx: RunContext) -> Mapping[str, Any] | None:
         return ev.passes_trusted(), ev.count_passed()
 
     best = max(candidates, key=standing)  # a tie keeps the proposal (first)
-    update = steps.adopt(candidates, best, confidence=0.0)
+    update = steps.adopt(candidates, best, confidence=steps.select([best])[1])
     ev = proposal.evidence or Evidence()
     shown = (
         f"it does not run: {ev.load_error[:200]}"
