@@ -146,7 +146,7 @@ def main() -> None:
             if (task.task_id, c.code) not in verdicts:
                 verdicts[task.task_id, c.code] = scorer.score(task, c.code).passed
         n += 1
-        pools = {"all": cands} | {f"first {k}": cands[:k] for k in args.first}
+        pools = {"all": cands} | {f"first {k}": cands[:k] for k in args.first if k > 0}
         for pool, some in pools.items():
             for name, rule in RULES.items():
                 wins[f"{pool}: {name}"] += verdicts[task.task_id, rule(some).code]

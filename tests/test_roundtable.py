@@ -10,7 +10,7 @@ from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import demo_task
 from sparring.workflows import Result, TeamConfig, solve
-from sparring.workflows.roundtable import read_turn
+from sparring.workflows.roundtable import Say, read_turn
 from tests.test_debate import BAD, GOOD, TESTS
 
 
@@ -81,12 +81,27 @@ def test_a_table_that_endorses_the_code_ends_by_consensus_even_if_tests_fail() -
 
 
 def test_round_robin_stops_at_the_round_limit() -> None:
-    result, store, _ = table(
-        lambda agent, prompt: say("hmm", BAD), lambda p: "", selector="round_robin", agents=2, max_rounds=2
-    )
+    turns = iter(range(100))
+
+    def speak(agent: str, prompt: str) -> str:  # new (wrong) code every turn, so the table never stalls
+        return say("hmm", f"def merge_intervals(intervals):\n    return sorted(intervals)[:{next(turns)}]")
+
+    result, store, _ = table(speak, lambda p: "", selector="round_robin", agents=2, max_rounds=2)
     assert result.verdict == "failed" and len(speakers_of(store, result.run_id)) == 4
     reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
     assert reasons[-1] == "round limit (2 rounds of 2 turns)"
+
+
+def test_a_table_that_repeats_the_current_code_is_stopped_as_stalled() -> None:
+    # re-proposing the code under discussion (reformatted, with a comment) is no new code
+    again = BAD.replace("    return", "    # sorted is enough\n    return")
+    result, store, _ = table(
+        lambda agent, prompt: say("hmm", again if "The current code" in prompt else BAD),
+        lambda p: "", selector="round_robin", agents=2, max_rounds=5,
+    )  # fmt: skip
+    assert result.verdict == "failed" and len(speakers_of(store, result.run_id)) == 3
+    reasons = [e.payload["reason"] for e in store.events(result.run_id) if e.kind == "edge"]
+    assert reasons[-1] == "stalled: a full round without new code while the tests fail"
 
 
 def test_a_table_that_only_criticises_failing_code_is_stopped_as_stalled() -> None:
@@ -103,15 +118,30 @@ def test_a_table_that_only_criticises_failing_code_is_stopped_as_stalled() -> No
 
 
 def test_a_turn_is_read_from_plain_text() -> None:
-    turn = read_turn("It drops the last interval.\n```python\ndef f():\n    return 1\n```\nThat fixes it.")
+    prompt, current = 'def f():\n    """One."""\n', "def f():\n    return 0\n"
+
+    def read(reply: str) -> Say:
+        return read_turn(reply, prompt, "f", current=current)
+
+    turn = read("It drops the last interval.\n```python\ndef f():\n    return 1\n```\nThat fixes it.")
     assert turn.code == "def f():\n    return 1\n" and not turn.agree
     assert turn.message == "It drops the last interval. That fixes it."
-    endorse = read_turn("The code handles every case.\n\n**ENDORSE**")
+    # the current code quoted before the fix is not the proposal
+    quoted = read(
+        f"The current code:\n```python\n{current}```\nFixed:\n```python\ndef f():\n    return 1\n```"
+    )
+    assert quoted.code == "def f():\n    return 1\n" and quoted.message == "The current code: Fixed:"
+    endorse = read("The code handles every case.\n\n**ENDORSE**")
     assert endorse.agree and endorse.code == "" and endorse.message == "The code handles every case."
-    # a word that merely contains the marker, or code next to it, is no endorsement
-    assert not read_turn("I cannot ENDORSE this yet").agree
-    assert not read_turn("ENDORSE\n```python\ndef f():\n    return 2\n```").agree
-    assert read_turn("").message == "(no words)"
+    # quoting the current code, or fencing the marker, still endorses; words after the marker stay
+    assert read(f"Right as it is:\n```python\n{current}```\nENDORSE: it returns 0").agree
+    assert read("Looks right.\n```\nENDORSE\n```").agree
+    after = read("Fix:\n```python\ndef f():\n    return 1\n```\nENDORSE\nThis is right now.")
+    assert after.code and not after.agree and after.message == "Fix: This is right now."
+    # a word that merely contains the marker, or new code beside it, is no endorsement
+    assert not read("I cannot ENDORSE this yet").agree
+    assert not read("ENDORSE\n```python\ndef f():\n    return 2\n```").agree
+    assert read("").message == "(no words)"
 
 
 def test_a_proposal_that_does_worse_does_not_replace_the_current_code() -> None:

@@ -28,9 +28,14 @@ def fenced_code(text: str) -> list[str]:
     return [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py", "python3")]
 
 
+def outside_fences(text: str) -> str:
+    """The text with its fenced blocks cut out (line breaks kept)."""
+    return _FENCE.sub("\n", text)
+
+
 def prose(text: str) -> str:
     """The text outside fenced blocks, whitespace collapsed."""
-    return " ".join(_FENCE.sub(" ", text).split())
+    return " ".join(outside_fences(text).split())
 
 
 def code_blocks(text: str) -> list[str]:

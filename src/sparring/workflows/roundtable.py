@@ -8,6 +8,7 @@ a full round brings no new code (stalled), or at the round limit (a round is one
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
@@ -17,32 +18,52 @@ from pydantic import BaseModel, create_model
 
 from sparring.errors import ConfigError, ModelError
 from sparring.evidence import Evidence
-from sparring.extract import fenced_code, prose, solution_from_reply
+from sparring.extract import fenced_code, outside_fences, prose, solution_from_reply
 from sparring.graph import END, Graph, RunContext
 from sparring.workflows import steps
 from sparring.workflows.debate import Agent, agents_of
 from sparring.workflows.state import Candidate, FunctionState, Turn
 
 
-class _Say(BaseModel):
+class Say(BaseModel):
     message: str
     code: str = ""
     agree: bool = False
 
 
-_ENDORSE = re.compile(r"^\W*ENDORSE\W*$", re.MULTILINE)
+# A line opening with the marker (after any emphasis): "ENDORSE", "**ENDORSE**: it is right".
+_ENDORSE = re.compile(r"^[^\w\n]*ENDORSE\b[^\w\n]*", re.MULTILINE)
 
 
-def read_turn(reply: str) -> _Say:
-    """A turn is plain text: words, then the complete function in a fenced block, or a line reading
-    ENDORSE. Code inside a JSON string is where a small model errs most (escapes, lost indentation),
-    so the panelist writes code the way it was trained to."""
-    code = next((b for b in fenced_code(reply) if b.strip()), "")
-    agree = not code and bool(_ENDORSE.search(reply))
-    message = prose(_ENDORSE.sub(" ", reply))
-    return _Say(
+def read_turn(reply: str, prompt: str, entry_point: str, current: str = "") -> Say:
+    """A turn is plain text: words, then the complete function in a fenced block, or a line opening
+    with ENDORSE. Code inside a JSON string is where a small model errs most (escapes, lost
+    indentation), so the panelist writes code the way it was trained to. Small models quote the code
+    under discussion before their fix, so the proposal is the last block that defines the function
+    and differs from ``current``; a reply that only quotes the current code proposes nothing."""
+    fenced = [b for b in fenced_code(reply) if b.strip()]
+    marked = [b for b in fenced if _ENDORSE.fullmatch(b.strip())]  # "```\nENDORSE\n```"
+    blocks = [b for b in fenced if b not in marked]
+    defining = [b for b in blocks if re.search(rf"\bdef\s+{re.escape(entry_point)}\s*\(", b)] or blocks
+    proposals = [solution_from_reply(prompt, entry_point, b) for b in defining]
+    fresh = [code for code in proposals if not same_code(code, current)]
+    code = fresh[-1] if fresh else ""
+    words = outside_fences(reply)
+    agree = not code and bool(marked or _ENDORSE.search(words))
+    message = prose(_ENDORSE.sub(" ", words))
+    return Say(
         message=message[:1500] or ("(endorses the code)" if agree else "(no words)"), code=code, agree=agree
     )
+
+
+def same_code(a: str, b: str) -> bool:
+    """Equal programs, ignoring layout and comments."""
+    if not a.strip() or not b.strip():
+        return False
+    try:
+        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+    except SyntaxError:
+        return a.strip() == b.strip()
 
 
 def round_robin(agents: Sequence[Agent], transcript: Sequence[Turn]) -> Agent:
@@ -93,17 +114,16 @@ def turn(team: steps.Team, agents: Sequence[Agent]) -> steps.Step:
                 temperature=agent.temperature, max_tokens=role.max_tokens,
                 seed=team.seed * 1000 + len(s.transcript),
             )  # fmt: skip
-            say = read_turn(reply.text)
+            say = read_turn(reply.text, s.task.prompt, s.task.entry_point, current=s.code)
         except ModelError as exc:  # a silent turn still counts, so the table cannot spin
-            say = _Say(message=f"(no usable answer: {str(exc)[:120]})")
-        code = solution_from_reply(s.task.prompt, s.task.entry_point, say.code) if say.code.strip() else ""
-        said = Turn(agent=agent.name, text=say.message, code=code, agree=say.agree and not code)
+            say = Say(message=f"(no usable answer: {str(exc)[:120]})")
+        said = Turn(agent=agent.name, text=say.message, code=say.code, agree=say.agree)
         transcript = [*s.transcript, said]
         update: dict[str, Any] = {"transcript": transcript, "round": len(transcript) // len(agents)}
-        if code:
+        if said.code:
             # the current code stays in the running with its evidence: a proposal must beat it
             current = [c for c in s.candidates if c.code == s.code and c.evidence is not None][:1]
-            update["candidates"] = [Candidate(code=code, author=agent.name), *current]
+            update["candidates"] = [Candidate(code=said.code, author=agent.name), *current]
         return update
 
     return step
@@ -119,9 +139,9 @@ def run_latest(s: FunctionState, ctx: RunContext) -> Mapping[str, Any] | None:
     candidates = steps.evaluate(s, ctx)
     proposal = candidates[0]
 
-    def standing(c: Candidate) -> tuple[bool, int]:
+    def standing(c: Candidate) -> tuple[bool, int, bool]:
         ev = c.evidence or Evidence()
-        return ev.passes_trusted(), ev.count_passed()
+        return ev.passes_trusted(), ev.count_passed(), ev.load_error is None
 
     best = max(candidates, key=standing)  # a tie keeps the proposal (first)
     update = steps.adopt(candidates, best, confidence=steps.select([best])[1])
