@@ -91,6 +91,17 @@ def with_probes(cands: list[Candidate], state: dict[str, Any], limit: int, sandb
     return out
 
 
+def widened_when_disputed(cands: list[Candidate], k: int, share: float) -> tuple[Candidate, int]:
+    """sop's choice among the first ``k`` candidates when it passes the trusted tests and at least
+    ``share`` of them behave like it; otherwise its choice among all: (chosen, candidates drawn)."""
+    first = cands[:k]
+    best, _ = select(first)
+    same = sum(1 for c in first if _ev(c).behaviour() == _ev(best).behaviour())
+    if _ev(best).passes_trusted() and same >= share * len(first):
+        return best, len(first)
+    return select(cands)[0], len(cands)
+
+
 def first_round(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
     """The state at the end of round 0: the last checkpoint before any repair round began."""
     chosen = None
@@ -131,6 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     tasks, scorer, db, runs = open_runs(args.store, args.dataset, args.workflow)
     wins: dict[str, int] = defaultdict(int)
+    drawn: dict[str, int] = defaultdict(int)  # candidates an adaptive rule drew, summed over runs
     sizes: Counter[int] = Counter()
     verdicts: dict[tuple[str, str], bool] = {}
     sandbox = open_sandbox() if args.probes else None
@@ -151,6 +163,12 @@ def main() -> None:
             for name, rule in RULES.items():
                 wins[f"{pool}: {name}"] += verdicts[task.task_id, rule(some).code]
             wins[f"{pool}: oracle (ceiling, not a rule)"] += any(verdicts[task.task_id, c.code] for c in some)
+        for k in args.first:
+            for share in (1.0, 0.75, 0.5):
+                chosen, used = widened_when_disputed(cands, k, share)
+                name = f"first {k}, or all unless its choice passes the examples with ≥{share:.0%} agreeing"
+                wins[name] += verdicts[task.task_id, chosen.code]
+                drawn[name] += used
         if args.probes:
             probed = with_probes(cands, state, args.probes, sandbox)
             wins[f"all, with {args.probes} probe inputs: sop as shipped"] += verdicts[
@@ -158,7 +176,8 @@ def main() -> None:
             ]
     print(f"{n} runs; candidates per run: {dict(sorted(sizes.items()))}")
     for name, won in wins.items():
-        print(f"{won:4d}  {won / max(n, 1):6.1%}  {name}")
+        cost = f"  ({drawn[name] / max(n, 1):.1f} candidates a run)" if name in drawn else ""
+        print(f"{won:4d}  {won / max(n, 1):6.1%}  {name}{cost}")
 
 
 if __name__ == "__main__":
