@@ -333,7 +333,7 @@ def test_sop_draws_more_candidates_when_the_first_ones_disagree() -> None:
             return TESTS
         return BAD if request.temperature == 0 else GOOD  # the greedy candidate is the wrong one
 
-    result = run("sop", script, max_rounds=1, samples=2, widen=2, widen_on_dispute=True)
+    result = run("sop", script, max_rounds=1, samples=2, widen=2, widen_below=1.0)
     assert result.verdict == "passed" and "out.append" in result.code
     # two first, two more after the dispute (one call per choice: the fake samples one at a time)
     assert result.usage["by_role"]["coder"]["calls"] == 4
@@ -372,5 +372,5 @@ def test_sop_does_not_repair_against_designed_tests_alone() -> None:
         models=lambda role: model,
     )  # fmt: skip
     assert result.code.strip().endswith("return 2 * x")
-    # four candidates, four more since none passes the (wrong) designed test, then no repair round
-    assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 8
+    # four candidates, eight more since none passes the (wrong) designed test, then no repair round
+    assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 12

@@ -44,8 +44,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "reflexion": {"samples": 1, "max_rounds": 3},
     "sop": {
         "samples": 4,
-        "widen": 4,
-        "max_rounds": 3,
+        "widen": 8,
+        "widen_below": 0.5,
+        "max_rounds": 2,
         "test_count": 6,
         "probes": 12,
         "review": False,
@@ -82,7 +83,7 @@ _WORKFLOW_SETTINGS = {
     "typecheck",
     "reflect",
     "widen",
-    "widen_on_dispute",
+    "widen_below",
     "probes",
     "plan_depth",
     "test_review_turns",
@@ -172,7 +173,7 @@ _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
         name: (int, 0)
         for name in ("test_count", "seed", "attacks", "test_review_turns", "properties", "widen", "probes")
     },
-    **{name: (float, 0.0) for name in ("temperature", "confidence_threshold")},
+    **{name: (float, 0.0) for name in ("temperature", "confidence_threshold", "widen_below")},
     **{
         name: (bool, None)
         for name in (
@@ -183,7 +184,6 @@ _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
             "lessons",
             "typecheck",
             "reflect",
-            "widen_on_dispute",
             "show_confidence",
         )
     },
