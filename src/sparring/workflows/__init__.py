@@ -45,7 +45,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "sop": {
         "samples": 4,
         "widen": 8,
-        "widen_below": 0.5,
+        "widen_below": 0.75,
         "max_rounds": 2,
         "test_count": 6,
         "probes": 12,

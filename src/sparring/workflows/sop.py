@@ -19,9 +19,9 @@ def _trusted(s: FunctionState) -> bool:
 def build(team: steps.Team) -> Graph[FunctionState]:
     widen = int(team.settings.get("widen", 0)) > 0
 
-    # Also widen when fewer than this share of the candidates behave like the chosen one: on MBPP
-    # tuning tasks (one example a prompt), 4 candidates widened to 12 below half agreement chose as
-    # well as all 12 at half the draws (benchmarks/results/README.md, mbpp-tune-wide).
+    # Also widen when fewer than this share of the candidates behave like the chosen one: on 40 MBPP
+    # tuning tasks (one example a prompt), 4 candidates widened to 12 below 75% agreement chose as
+    # well as all 12 at 7.6 draws a task (benchmarks/results/README.md, mbpp-tune-wide).
     widen_below = float(team.settings.get("widen_below", 0.0))
 
     def after_run(s: FunctionState) -> tuple[str, str]:
