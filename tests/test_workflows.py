@@ -339,7 +339,7 @@ def test_sop_draws_more_candidates_when_the_first_ones_disagree() -> None:
     assert result.usage["by_role"]["coder"]["calls"] == 4
 
 
-def test_sop_draws_more_candidates_when_none_passes_the_examples_but_not_on_a_mere_dispute() -> None:
+def test_sop_draws_more_candidates_when_none_passes_the_examples_or_few_agree() -> None:
     def failing_first(request: Request) -> str:
         if "tester" in request.messages[0].content:
             return TESTS
@@ -353,8 +353,12 @@ def test_sop_draws_more_candidates_when_none_passes_the_examples_but_not_on_a_me
             return TESTS
         return BAD if request.temperature == 0 else GOOD  # they disagree, and one passes
 
-    result = run("sop", disputed, max_rounds=1, samples=2, widen=2)
-    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 2
+    # three of four agree on the passing behaviour: enough agreement (widen_below 0.75), no widening
+    result = run("sop", disputed, max_rounds=1, samples=4)
+    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 4
+    # one of two: too little agreement, so eight more are drawn
+    result = run("sop", disputed, max_rounds=1, samples=2)
+    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 10
 
 
 def test_sop_does_not_repair_against_designed_tests_alone() -> None:
