@@ -43,7 +43,7 @@ def code_blocks(text: str) -> list[str]:
     return fenced_code(text) or [text]
 
 
-def _defines(code: str, name: str) -> bool:
+def defines(code: str, name: str) -> bool:
     return re.search(rf"^\s*(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.MULTILINE) is not None
 
 
@@ -81,7 +81,7 @@ def _is_setup_call(node: ast.stmt) -> bool:
 def solution_from_reply(prompt: str, entry_point: str, reply: str) -> str:
     """The best-effort solution module: prompt header + the code block that defines ``entry_point``."""
     blocks = code_blocks(reply)
-    defining = [b for b in blocks if _defines(b, entry_point)]
+    defining = [b for b in blocks if defines(b, entry_point)]
     header = _header(prompt, entry_point)
     if defining:
         code = max(defining, key=len)

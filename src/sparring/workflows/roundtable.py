@@ -18,7 +18,7 @@ from pydantic import BaseModel, create_model
 
 from sparring.errors import ConfigError, ModelError
 from sparring.evidence import Evidence
-from sparring.extract import fenced_code, outside_fences, prose, solution_from_reply
+from sparring.extract import defines, fenced_code, outside_fences, prose, solution_from_reply
 from sparring.graph import END, Graph, RunContext
 from sparring.workflows import steps
 from sparring.workflows.debate import Agent, agents_of
@@ -44,7 +44,7 @@ def read_turn(reply: str, prompt: str, entry_point: str, current: str = "") -> S
     fenced = [b for b in fenced_code(reply) if b.strip()]
     marked = [b for b in fenced if _ENDORSE.fullmatch(b.strip())]  # "```\nENDORSE\n```"
     blocks = [b for b in fenced if b not in marked]
-    defining = [b for b in blocks if re.search(rf"\bdef\s+{re.escape(entry_point)}\s*\(", b)] or blocks
+    defining = [b for b in blocks if defines(b, entry_point)] or blocks
     proposals = [solution_from_reply(prompt, entry_point, b) for b in defining]
     fresh = [code for code in proposals if not same_code(code, current)]
     code = fresh[-1] if fresh else ""
