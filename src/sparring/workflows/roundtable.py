@@ -11,10 +11,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, create_model
+from pydantic import create_model
 
 from sparring.errors import ConfigError, ModelError
 from sparring.evidence import Evidence
@@ -25,7 +26,10 @@ from sparring.workflows.debate import Agent, agents_of
 from sparring.workflows.state import Candidate, FunctionState, Turn
 
 
-class Say(BaseModel):
+@dataclass(frozen=True)
+class Say:
+    """What one turn said: its words, the code it proposes (empty: none), and whether it endorses."""
+
     message: str
     code: str = ""
     agree: bool = False
