@@ -159,3 +159,19 @@ def test_a_proposal_that_does_worse_does_not_replace_the_current_code() -> None:
     assert "(proposed new code: it does not run: SyntaxError" in skeptic
     assert "the current code does better, so it was not adopted" in skeptic
     assert "return sorted(intervals)" in skeptic.split("The current code:")[1]
+
+
+def test_a_panelist_facing_no_code_starts_its_reply_as_the_function() -> None:
+    """On the embedded model a panelist asked for "a sentence, then the code" often stopped after the
+    sentence; with nothing on the table its reply now opens as the function (a prefill), and with
+    code on the table it is free to endorse instead."""
+    from sparring.roles import builtin_roles
+    from sparring.workflows.state import TaskSpec
+
+    role, task = builtin_roles()["panelist"], TaskSpec.of(demo_task())
+    common = {"task": task, "agent": "a", "stance": "", "transcript": [], "evidence": ""}
+    opening = role.messages(code="", **common)
+    assert opening[-1].role == "assistant"
+    assert opening[-1].content.startswith("```python\n") and f"def {task.entry_point}(" in opening[-1].content
+    later = role.messages(code=GOOD, **common)
+    assert later[-1].role == "user" and "ENDORSE" in later[-1].content
