@@ -164,3 +164,13 @@ def test_store_location_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert RunStore().path == tmp_path / "elsewhere.db"
     monkeypatch.delenv("SPARRING_STORE")
     assert default_store_path().name == "runs.db" and "sparring" in str(default_store_path())
+
+
+def test_a_task_opening_with_imports_is_titled_by_its_def_line() -> None:
+    from sparring.store.schema import title_of
+
+    assert title_of("\nfrom typing import List\nimport math\n\ndef f(x: List[int]) -> int:\n") == (
+        "def f(x: List[int]) -> int:"
+    )
+    assert title_of("import os") == "import os"  # nothing else to name it by
+    assert title_of("Reverse a list\nfrom the end") == "Reverse a list"

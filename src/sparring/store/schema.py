@@ -7,6 +7,7 @@ crash half-way leaves it at a consistent version. Append new migrations; never e
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 
@@ -84,9 +85,14 @@ def _v3_lessons(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Migration] = [_v1_runs_events_checkpoints, _v2_title_and_owner, _v3_lessons]
 
 
+_IMPORT = re.compile(r"(import|from)\s+[\w.]+")
+
+
 def title_of(text: str, width: int = 80) -> str:
-    """The first non-blank line of a task, cut to ``width`` characters."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """The first non-blank line of a task that is not an import (a prompt opening with ``from typing
+    import List`` is titled by its ``def`` line), cut to ``width`` characters."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = next((line for line in lines if not _IMPORT.match(line)), lines[0] if lines else "")
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
