@@ -174,3 +174,4 @@ def test_a_task_opening_with_imports_is_titled_by_its_def_line() -> None:
     )
     assert title_of("import os") == "import os"  # nothing else to name it by
     assert title_of("Reverse a list\nfrom the end") == "Reverse a list"
+    assert title_of("from the end, reverse a list") == "from the end, reverse a list"  # prose, not an import

@@ -85,7 +85,7 @@ def _v3_lessons(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Migration] = [_v1_runs_events_checkpoints, _v2_title_and_owner, _v3_lessons]
 
 
-_IMPORT = re.compile(r"(import|from)\s+[\w.]+")
+_IMPORT = re.compile(r"import\s+[\w.]+|from\s+[\w.]+\s+import\b")
 
 
 def title_of(text: str, width: int = 80) -> str:
