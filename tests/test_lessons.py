@@ -49,6 +49,15 @@ def test_retrieval_is_lexical_and_skips_unrelated_and_retired_lessons() -> None:
     assert lessons.retrieve("Merge all overlapping intervals") == []
 
 
+def test_one_shared_word_or_words_every_task_uses_do_not_retrieve_a_lesson() -> None:
+    """With few lessons BM25's IDF makes any shared word score: on 60 MBPP runs one lesson about
+    perfect squares was retrieved for 19 unrelated tasks. A lesson must share 2 distinct terms."""
+    lessons = Lessons(RunStore(":memory:"))
+    squares = lessons.add("Include the upper bound of the range of perfect squares.", "def f(a, b):", "r1")
+    assert lessons.retrieve("Write a python function to count the numbers in a range.") == []
+    assert [r.id for r in lessons.retrieve("Find the perfect squares between a and b.")] == [squares]
+
+
 def solve_with_lessons(
     store: RunStore, first_try_right: bool, lessons: bool = True
 ) -> tuple[Result, ScriptedBackend]:
