@@ -60,3 +60,64 @@ def test_prose_examples_need_literal_arguments() -> None:
     doc = '    """For example:\n    is_happy(a) => False\n    is_happy("abcd") => True\n    """\n'
     prompt = "def is_happy(s):\n" + doc
     assert [e.call for e in examples_from_prompt(prompt, "is_happy")] == ['is_happy("abcd")']
+
+
+def _read(prompt: str, entry_point: str) -> list[tuple[str, str]]:
+    return [(e.call, e.expected) for e in examples_from_prompt(prompt, entry_point)]
+
+
+def test_doctest_comparisons_without_an_output_line() -> None:
+    prompt = (
+        'def sign(xs):\n    """\n    >>> sign([1, -4]) == -1\n    >>> sign([]) == None\n'
+        '    >>> sign([2]) [1]\n    """\n'
+    )
+    assert _read(prompt, "sign") == [("sign([1, -4])", "-1"), ("sign([])", "None")]
+
+
+def test_prose_results_with_words_comments_and_explanations() -> None:
+    prompt = (
+        "def check(name, n=1):\n    '''\n"
+        "    * check('a.txt') => true\n"
+        "    check('1.dll') # => 'No' (the name should start with a letter)\n"
+        "    check('b', 2) returns [1, 5] # the odd ones\n"
+        "    check('c', 3) should return 16.\n"
+        "    check('d', 4) -> 4 - 1 - 2 = 1\n"
+        "    for check('e', 5) == 5\n"
+        "    check(x) => False\n"
+        "    '''\n"
+    )
+    assert _read(prompt, "check") == [
+        ("check('a.txt')", "True"),
+        ("check('1.dll')", "'No'"),
+        ("check('b', 2)", "[1, 5]"),
+        ("check('c', 3)", "16"),
+        ("check('d', 4)", "1"),
+        ("check('e', 5)", "5"),
+    ]
+
+
+def test_input_output_blocks_and_for_sentences_map_named_values_to_parameters() -> None:
+    prompt = (
+        "def top(arr, k):\n    '''\n"
+        "    Example 1:\n        Input: k = 2, arr = [4, -4, 4]\n        Output: [4, 4]\n"
+        "    Example 2:\n        Input: arr = [1], k = 1\n"
+        "        Explanation: one\n        Output: 1 # only\n"
+        "    For arr = [3, 1], k = 1, the output should be [3].\n"
+        "    For lst = [3], k = 1 the output should be 3\n"  # not a parameter: not an example
+        "    '''\n"
+    )
+    assert _read(prompt, "top") == [
+        ("top([4, -4, 4], 2)", "[4, 4]"),
+        ("top([1], 1)", "1"),
+        ("top([3, 1], 1)", "[3]"),
+    ]
+
+
+def test_equals_lines_of_a_recurrence_are_not_results() -> None:
+    recurrence = (
+        "def tri(n):\n    '''\n    tri(1) = 3\n    tri(4) = 3\n    tri(3) = tri(2) + tri(1) + tri(4)\n"
+        "    tri(3) = [1, 3, 2, 8]\n    tri(2) -> [1, 3, 2]\n    '''\n"
+    )
+    assert _read(recurrence, "tri") == [("tri(2)", "[1, 3, 2]")]
+    plain = "def choose(x, y):\n    '''\n    choose(12, 15) = 14\n    choose(13, 12) = -1\n    '''\n"
+    assert _read(plain, "choose") == [("choose(12, 15)", "14"), ("choose(13, 12)", "-1")]

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_ARROW = re.compile(r"^\s*(?P<call>[A-Za-z_]\w*\(.*\))\s*(?:==>|==|➞|=>|->|→)\s*(?P<want>.+?)\s*$")
-
 
 @dataclass(frozen=True)
 class Example:
@@ -82,23 +80,146 @@ def _calls(call: str, entry_point: str) -> bool:
 
 
 def examples_from_prompt(prompt: str, entry_point: str) -> list[Example]:
-    """Examples that call ``entry_point`` and expect a value: doctest ``>>>`` blocks, else ``f(x) ➞ y`` lines.
+    """Examples that call ``entry_point`` and expect a value: doctest ``>>>`` blocks (an output line,
+    or ``>>> f(x) == y``), else the prose styles docstrings use (see ``_prose_examples``).
 
     Examples whose expected output is not a Python expression (printed text, exceptions) are skipped;
-    prose examples (``f(x) ➞ y`` lines) count only when arguments and result are Python literals.
+    prose examples count only when arguments and result are Python literals.
     """
     found: list[Example] = []
     for ex in doctest.DocTestParser().get_examples(prompt):
         call, want = ex.source.strip(), _until_quotes(ex.want)
+        if not want:
+            call, want = _split_comparison(call)
         if want and _calls(call, entry_point) and _is_expression(want) and not want.startswith("Traceback"):
             found.append(Example(call, want, ex.lineno))
-    if found:
-        return found
-    for lineno, line in enumerate(prompt.splitlines()):
-        m = _ARROW.match(line)
-        if m and literal_arguments(m["call"], entry_point) is not None and _is_literal(m["want"]):
-            found.append(Example(m["call"], m["want"], lineno))
-    return found
+    return found or _prose_examples(prompt, entry_point)
+
+
+def _split_comparison(source: str) -> tuple[str, str]:
+    """``f(x) == y`` as (``f(x)``, ``y``); anything else as (source, "")."""
+    try:
+        node = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        return source, ""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+        left = ast.get_source_segment(source, node.left)
+        right = ast.get_source_segment(source, node.comparators[0])
+        if left and right:
+            return left, right
+    return source, ""
+
+
+# What separates a call from its result in prose: ``f(x) ➞ y``, ``f(x) returns y``, ``f(x) # => y``...
+_SEPARATOR = re.compile(
+    r"^\s*(?P<sep>==>|==|➞|=>|->|→|#\s*(?:=>|->|returns?)|should\s+return|returns?|=)\s*(?P<want>\S.*)$"
+)
+_BULLET = re.compile(r"^\s*(?:(?:[*\-•]|for|assert|e\.g\.,?)\s+)?", re.IGNORECASE)
+_INPUT = re.compile(r"^\s*Input\s*:\s*(?P<args>\S.*)$", re.IGNORECASE)
+_OUTPUT = re.compile(r"^\s*Output\s*:\s*(?P<want>\S.*)$", re.IGNORECASE)
+_FOR = re.compile(
+    r"^\s*For\s+(?P<args>.+?),?\s+the\s+(?:output|result)\s+(?:should|will)\s+be\s*:?\s+(?P<want>\S.*)$",
+    re.IGNORECASE,
+)
+_WORDS = {"true": "True", "false": "False", "none": "None", "null": "None"}
+
+
+def _prose_examples(prompt: str, entry_point: str) -> list[Example]:
+    """Examples written as prose, the styles found in docstrings:
+
+    - ``f(x) ➞ y`` (also ``==>``, ``==``, ``=>``, ``->``, ``=``, ``returns``, ``should return``,
+      ``# => y``), optionally after a bullet, ``for`` or ``assert``;
+    - ``Input: x`` (or ``a = x, b = y``) followed within three lines by ``Output: y``;
+    - ``For a = x, b = y the output should be z``.
+
+    Arguments must be literals, and named ones are matched to the signature's parameters. A result may
+    carry a trailing comment or explanation (``'No' (the name ...)``, ``[1, 5] # ...``, ``5 - 2 = 3``).
+    A plain ``=`` reads as a result only when every ``f(literals) = ...`` line gives a literal: beside
+    ``tri(3) = tri(2) + tri(1) + tri(4)`` the ``=`` lines state a recurrence (``tri(4) = 3``), not
+    what the function returns, and none of them is kept.
+    """
+    params = _parameters(prompt, entry_point)
+    found: list[tuple[Example, bool]] = []  # (example, written with a plain "=")
+    equation = False  # some "f(literals) = expression" line that is not a literal result
+    pending: tuple[str, int] | None = None  # an Input line's call awaiting its Output line
+    for lineno, raw in enumerate(prompt.splitlines()):
+        line = raw[_BULLET.match(raw).end() :]  # type: ignore[union-attr]  # the pattern matches anything
+        if m := _INPUT.match(line):
+            call = _call_from_arguments(m["args"], entry_point, params)
+            pending = (call, lineno) if call else None
+        elif (m := _OUTPUT.match(line)) and pending and lineno - pending[1] <= 3:
+            if (want := _result(m["want"])) is not None:
+                found.append((Example(pending[0], want, pending[1]), False))
+            pending = None
+        elif m := _FOR.match(raw):
+            call = _call_from_arguments(m["args"], entry_point, params)
+            if call and (want := _result(m["want"])) is not None:
+                found.append((Example(call, want, lineno), False))
+        elif line.startswith(entry_point + "(") and (parsed := _call_line(line, entry_point)):
+            call, separator, rest = parsed
+            plain = separator == "="
+            want = (rest if _is_literal(rest) else None) if plain else _result(rest)
+            equation |= plain and want is None
+            if want is not None:
+                found.append((Example(call, want, lineno), plain))
+    return [e for e, plain in found if not (plain and equation)]
+
+
+def _call_line(line: str, entry_point: str) -> tuple[str, str, str] | None:
+    """``f(literals) <separator> rest`` at the start of ``line`` as (call, separator, rest)."""
+    for end in (i for i, ch in enumerate(line) if ch == ")"):
+        call = line[: end + 1]
+        if literal_arguments(call, entry_point) is None:
+            continue
+        m = _SEPARATOR.match(line[end + 1 :])
+        return (call, m["sep"], m["want"].strip()) if m else None
+    return None
+
+
+def _result(text: str) -> str | None:
+    """The literal a prose result starts with, without its trailing comment, explanation or full stop;
+    in a worked sum (``19 - 5 - 6 = 8``) the value after the last ``=``."""
+    text = text.strip()
+    tries = [text, text.split(" #")[0], re.split(r"\s\(", text)[0], text.rsplit("=", 1)[-1]]
+    for t in tries:
+        t = t.strip().rstrip(".").strip()
+        t = _WORDS.get(t.lower(), t)
+        if t and _is_literal(t):
+            return ast.get_source_segment(t, ast.parse(t, mode="eval").body)  # without a comment
+    return None
+
+
+def _call_from_arguments(text: str, entry_point: str, params: list[str] | None) -> str | None:
+    """``x`` or ``a = x, b = y`` (prose, possibly followed by more prose after a comma) as a call of
+    ``entry_point`` with those literal values; named values must be the function's parameters."""
+    pieces = text.strip().rstrip(",").split(",")
+    for n in range(len(pieces), 0, -1):  # the longest leading part that reads as arguments
+        source = ",".join(pieces[:n])
+        parsed = literal_arguments(f"{entry_point}({source})", entry_point)
+        if parsed is None:
+            continue
+        args, kwargs = parsed
+        if kwargs and args:
+            return None
+        if kwargs:
+            if params is not None and not set(kwargs) <= set(params):
+                return None
+            ordered = sorted(kwargs, key=params.index) if params else list(kwargs)
+            args = [kwargs[name] for name in ordered]
+        return f"{entry_point}({', '.join(repr(a) for a in args)})"
+    return None
+
+
+def _parameters(prompt: str, entry_point: str) -> list[str] | None:
+    """The names of ``entry_point``'s parameters, if the prompt parses."""
+    try:
+        tree = ast.parse(prompt)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry_point:
+            return [a.arg for a in node.args.posonlyargs + node.args.args]
+    return None
 
 
 _HELPER = """
