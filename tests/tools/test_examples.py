@@ -121,3 +121,44 @@ def test_equals_lines_of_a_recurrence_are_not_results() -> None:
     assert _read(recurrence, "tri") == [("tri(2)", "[1, 3, 2]")]
     plain = "def choose(x, y):\n    '''\n    choose(12, 15) = 14\n    choose(13, 12) = -1\n    '''\n"
     assert _read(plain, "choose") == [("choose(12, 15)", "14"), ("choose(13, 12)", "-1")]
+
+
+def test_arguments_must_bind_to_the_signature() -> None:
+    prompt = (
+        "def window(nums, k, step=1):\n    '''\n"
+        "    Input: nums = [1, 2, 3]\n        k = 2\n    Output: 5\n"  # k on its own line: not read
+        "    Input: 3, 4 (a and b)\n    Output: 7\n"  # only '3' reads as arguments: k missing
+        "    Input: k = 2\n    Output: 2\n"  # nums missing
+        "    Input: nums = [1], step = 2\n    Output: 1\n"  # k skipped
+        "    Input: nums = [4], k = 1, step = 1\n    Output: 4\n"
+        "    '''\n"
+    )
+    assert _read(prompt, "window") == [("window([4], 1, 1)", "4")]
+    unparsed = "def window(nums, k)\n    Input: k = 2, nums = [4, 1]\n    Output: 4\n"
+    assert _read(unparsed, "window") == []
+
+
+def test_only_the_entry_points_docstring_is_read() -> None:
+    prompt = (
+        "def is_prime(n):\n    '''\n    Input: n = 4\n    Output: False\n    '''\n\n"
+        "def count_primes(n):\n    '''Count primes below n.\n"
+        "    count_primes(20) returns 8, since there are 8 primes below n=20\n    '''\n"
+    )
+    assert _read(prompt, "count_primes") == [("count_primes(20)", "8")]
+
+
+def test_results_that_are_elided_remarks_or_formulas_are_not_read() -> None:
+    prompt = (
+        "def fib(n):\n    '''\n"
+        "    fib(100) -> [0, 1, 1, 2, ...]\n"
+        "    fib(4) should return an empty list when n = 0\n"
+        "    fib(5) -> 2 and fib(6) == 4\n"
+        "    assert fib(1) == 2, 'one'\n"
+        "    Example: fib(2) -> [0, 1]\n"
+        "    '''\n"
+    )
+    assert _read(prompt, "fib") == [("fib(2)", "[0, 1]")]
+    recurrence = (
+        "def tri(n):\n    '''\n    tri(0) = 1\n    tri(1) = 3\n    tri(n) = tri(n - 1) + 1\n    '''\n"
+    )
+    assert _read(recurrence, "tri") == []

@@ -91,6 +91,7 @@ def examples_from_prompt(prompt: str, entry_point: str) -> list[Example]:
         call, want = ex.source.strip(), _until_quotes(ex.want)
         if not want:
             call, want = _split_comparison(call)
+            want = want if _is_literal(want) else ""
         if want and _calls(call, entry_point) and _is_expression(want) and not want.startswith("Traceback"):
             found.append(Example(call, want, ex.lineno))
     return found or _prose_examples(prompt, entry_point)
@@ -114,7 +115,9 @@ def _split_comparison(source: str) -> tuple[str, str]:
 _SEPARATOR = re.compile(
     r"^\s*(?P<sep>==>|==|➞|=>|->|→|#\s*(?:=>|->|returns?)|should\s+return|returns?|=)\s*(?P<want>\S.*)$"
 )
-_BULLET = re.compile(r"^\s*(?:(?:[*\-•]|for|assert|e\.g\.,?)\s+)?", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:(?:[*\-•]|for|assert|e\.g\.,?|example:)\s+)?", re.IGNORECASE)
+_DEFINITION = re.compile(r"^[A-Za-z_]\w*\([^)]*\)\s*=(?!=)")  # ``f(n) = ...``: a formula, not a result
+_WORKED = re.compile(r"^[\d\s+\-*/%().]+$")  # the arithmetic of a worked result (``19 - 5 - 6``)
 _INPUT = re.compile(r"^\s*Input\s*:\s*(?P<args>\S.*)$", re.IGNORECASE)
 _OUTPUT = re.compile(r"^\s*Output\s*:\s*(?P<want>\S.*)$", re.IGNORECASE)
 _FOR = re.compile(
@@ -132,27 +135,30 @@ def _prose_examples(prompt: str, entry_point: str) -> list[Example]:
     - ``Input: x`` (or ``a = x, b = y``) followed within three lines by ``Output: y``;
     - ``For a = x, b = y the output should be z``.
 
-    Arguments must be literals, and named ones are matched to the signature's parameters. A result may
-    carry a trailing comment or explanation (``'No' (the name ...)``, ``[1, 5] # ...``, ``5 - 2 = 3``).
-    A plain ``=`` reads as a result only when every ``f(literals) = ...`` line gives a literal: beside
-    ``tri(3) = tri(2) + tri(1) + tri(4)`` the ``=`` lines state a recurrence (``tri(4) = 3``), not
-    what the function returns, and none of them is kept.
+    Only the entry point's own docstring is read when the prompt parses (a helper's examples are the
+    helper's). Arguments must be literals that bind to the signature (named ones to its parameters,
+    none missing); a result may carry a trailing comment or explanation (``'No' (the name ...)``,
+    ``[1, 5] # ...``, a worked ``5 - 2 = 3``). A plain ``=`` reads as a result only when no
+    ``f(...) = ...`` line is a formula: beside ``tri(n) = ...`` or ``tri(3) = tri(2) + tri(1)`` the
+    ``=`` lines state a recurrence (``tri(4) = 3``), not what the function returns.
     """
-    params = _parameters(prompt, entry_point)
+    signature = _signature(prompt, entry_point)
+    lines = prompt.splitlines()
+    first, last = signature.docstring if signature else (0, len(lines))
     found: list[tuple[Example, bool]] = []  # (example, written with a plain "=")
-    equation = False  # some "f(literals) = expression" line that is not a literal result
+    equation = False  # some "f(...) = expression" line that is not a literal result
     pending: tuple[str, int] | None = None  # an Input line's call awaiting its Output line
-    for lineno, raw in enumerate(prompt.splitlines()):
+    for lineno, raw in enumerate(lines[first:last], first):
         line = raw[_BULLET.match(raw).end() :]  # type: ignore[union-attr]  # the pattern matches anything
         if m := _INPUT.match(line):
-            call = _call_from_arguments(m["args"], entry_point, params)
+            call = _call_from_arguments(m["args"], entry_point, signature)
             pending = (call, lineno) if call else None
         elif (m := _OUTPUT.match(line)) and pending and lineno - pending[1] <= 3:
             if (want := _result(m["want"])) is not None:
                 found.append((Example(pending[0], want, pending[1]), False))
             pending = None
         elif m := _FOR.match(raw):
-            call = _call_from_arguments(m["args"], entry_point, params)
+            call = _call_from_arguments(m["args"], entry_point, signature)
             if call and (want := _result(m["want"])) is not None:
                 found.append((Example(call, want, lineno), False))
         elif line.startswith(entry_point + "(") and (parsed := _call_line(line, entry_point)):
@@ -162,6 +168,8 @@ def _prose_examples(prompt: str, entry_point: str) -> list[Example]:
             equation |= plain and want is None
             if want is not None:
                 found.append((Example(call, want, lineno), plain))
+        elif line.startswith(entry_point + "(") and _DEFINITION.match(line):
+            equation = True
     return [e for e, plain in found if not (plain and equation)]
 
 
@@ -178,47 +186,66 @@ def _call_line(line: str, entry_point: str) -> tuple[str, str, str] | None:
 
 def _result(text: str) -> str | None:
     """The literal a prose result starts with, without its trailing comment, explanation or full stop;
-    in a worked sum (``19 - 5 - 6 = 8``) the value after the last ``=``."""
+    in a worked sum (``19 - 5 - 6 = 8``) the value after the last ``=``. Not an elided value
+    (``[0, 1, ...]``) nor a bare tuple (``2, "why"`` is a value and a remark)."""
     text = text.strip()
-    tries = [text, text.split(" #")[0], re.split(r"\s\(", text)[0], text.rsplit("=", 1)[-1]]
+    tries = [text, text.split(" #")[0], re.split(r"\s\(", text)[0], re.split(r",\s+(?=[A-Za-z])", text)[0]]
+    worked, _, value = text.rpartition("=")
+    if _WORKED.match(worked):
+        tries.append(value)
     for t in tries:
         t = t.strip().rstrip(".").strip()
         t = _WORDS.get(t.lower(), t)
-        if t and _is_literal(t):
-            return ast.get_source_segment(t, ast.parse(t, mode="eval").body)  # without a comment
+        if not (t and _is_literal(t)) or "..." in t or "…" in t:
+            continue
+        node = ast.parse(t, mode="eval").body
+        if isinstance(node, ast.Tuple) and not t.startswith("("):
+            return None
+        return ast.get_source_segment(t, node)  # without a comment
     return None
 
 
-def _call_from_arguments(text: str, entry_point: str, params: list[str] | None) -> str | None:
+def _call_from_arguments(text: str, entry_point: str, signature: _Signature | None) -> str | None:
     """``x`` or ``a = x, b = y`` (prose, possibly followed by more prose after a comma) as a call of
-    ``entry_point`` with those literal values; named values must be the function's parameters."""
+    ``entry_point`` with those literal values, if they bind to its signature: every required
+    parameter given, named values in the order of the parameters, none skipped before a later one.
+    Without a signature only positional values are taken."""
     pieces = text.strip().rstrip(",").split(",")
     for n in range(len(pieces), 0, -1):  # the longest leading part that reads as arguments
-        source = ",".join(pieces[:n])
-        parsed = literal_arguments(f"{entry_point}({source})", entry_point)
+        parsed = literal_arguments(f"{entry_point}({','.join(pieces[:n])})", entry_point)
         if parsed is None:
             continue
         args, kwargs = parsed
-        if kwargs and args:
-            return None
         if kwargs:
-            if params is not None and not set(kwargs) <= set(params):
+            if args or signature is None or set(kwargs) != set(signature.params[: len(kwargs)]):
                 return None
-            ordered = sorted(kwargs, key=params.index) if params else list(kwargs)
-            args = [kwargs[name] for name in ordered]
+            args = [kwargs[name] for name in signature.params[: len(kwargs)]]
+        if signature and not signature.required <= len(args) <= len(signature.params):
+            return None
         return f"{entry_point}({', '.join(repr(a) for a in args)})"
     return None
 
 
-def _parameters(prompt: str, entry_point: str) -> list[str] | None:
-    """The names of ``entry_point``'s parameters, if the prompt parses."""
+@dataclass(frozen=True)
+class _Signature:
+    params: list[str]  # positional parameters, in order
+    required: int  # how many of them have no default
+    docstring: tuple[int, int]  # its docstring's lines (0-based, end exclusive); all if it has none
+
+
+def _signature(prompt: str, entry_point: str) -> _Signature | None:
+    """``entry_point``'s positional parameters and docstring lines, if the prompt parses."""
     try:
         tree = ast.parse(prompt)
     except SyntaxError:
         return None
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry_point:
-            return [a.arg for a in node.args.posonlyargs + node.args.args]
+            params = [a.arg for a in node.args.posonlyargs + node.args.args]
+            doc = node.body[0]
+            documented = isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+            lines = (doc.lineno - 1, doc.end_lineno or doc.lineno) if documented else (0, len(prompt))
+            return _Signature(params, len(params) - len(node.args.defaults), lines)
     return None
 
 
