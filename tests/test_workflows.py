@@ -214,7 +214,7 @@ def test_a_truncated_test_designer_keeps_its_complete_asserts_and_the_run_goes_o
 
     model = Model(ScriptedBackend(script))
     store = RunStore(":memory:")
-    config = TeamConfig(workflow="sop", settings={"samples": 1})
+    config = TeamConfig(workflow="sop", settings={"samples": 1, "design_tests": "first"})
     result = solve(demo_task(), config, store=store, sandbox=open_sandbox(), models=lambda r: model)
     assert result.verdict == "passed"
     assert result.evidence["tests"] == ["assert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]"]
@@ -265,7 +265,7 @@ def test_without_spec_examples_the_designed_tests_choose_among_candidates() -> N
         return "```python\ndef inc(x):\n    return 0\n```"
 
     model = Model(ScriptedBackend(script))
-    config = TeamConfig(workflow="sop")
+    config = TeamConfig(workflow="sop", settings={"design_tests": "first"})
     result = solve(
         task_from_source(NO_EXAMPLES),
         config,
@@ -371,10 +371,39 @@ def test_sop_does_not_repair_against_designed_tests_alone() -> None:
         return "```python\ndef double(x):\n    return 2 * x\n```"
 
     model = Model(ScriptedBackend(script))
-    result = solve(
-        task, TeamConfig(workflow="sop"), store=RunStore(":memory:"), sandbox=open_sandbox(),
-        models=lambda role: model,
-    )  # fmt: skip
+    team = TeamConfig(workflow="sop", settings={"design_tests": "first"})
+    result = solve(task, team, store=RunStore(":memory:"), sandbox=open_sandbox(), models=lambda role: model)
     assert result.code.strip().endswith("return 2 * x")
     # four candidates, eight more since none passes the (wrong) designed test, then no repair round
     assert "reflector" not in result.usage["by_role"] and result.usage["by_role"]["coder"]["calls"] == 12
+
+
+def test_sop_designs_tests_only_when_the_first_candidates_are_in_dispute() -> None:
+    def agreeing(request: Request) -> str:
+        return TESTS if "tester" in request.messages[0].content else GOOD
+
+    result = run("sop", agreeing)  # the default: design_tests = "disputed"
+    assert result.verdict == "passed" and "test_designer" not in result.usage["by_role"]
+    assert result.usage["by_role"]["coder"]["calls"] == 4 and result.evidence["tests"] == []
+
+    def disputed(request: Request) -> str:
+        if "tester" in request.messages[0].content:
+            return TESTS
+        return BAD if request.temperature == 0 else GOOD  # the greedy candidate is the wrong one
+
+    store = RunStore(":memory:")
+    result = run("sop", disputed, store=store, samples=2, widen=2, max_rounds=1)
+    assert result.verdict == "passed" and "out.append" in result.code
+    assert result.usage["by_role"]["test_designer"]["calls"] == 1 and len(result.evidence["tests"]) == 1
+    # the first two candidates ran again with the designed tests, beside the two widened ones
+    runs = [
+        e.payload for e in store.events(result.run_id) if e.kind == "tool" and e.payload["tool"] == "tests"
+    ]
+    assert [(r["candidate"], r["cases"]) for r in runs] == [
+        (0, 9),
+        (1, 9),
+        (0, 10),
+        (1, 10),
+        (2, 10),
+        (3, 10),
+    ]

@@ -2,10 +2,17 @@
 designed and refereed against the spec → code (a few candidates; more only when they fail or
 disagree) → run in the sandbox → select by evidence → review with evidence in hand → (with
 ``red_team``) refereed attacks; failures loop back with reflections until tests pass and the
-reviewer (and red team) accept, or a guard stops it."""
+reviewer (and red team) accept, or a guard stops it.
+
+With ``design_tests = "disputed"`` (the default) the designer is called only when the first
+candidates are in dispute: they fail the spec's examples or disagree. Designed tests only rank
+candidates (their expectations are too often wrong to fail one), and where the first candidates
+pass the examples and agree there is nothing to rank. The designer still writes from the spec
+alone and never sees code. ``design_tests = "first"`` designs them before any code."""
 
 from __future__ import annotations
 
+from sparring.errors import ConfigError
 from sparring.graph import END, Graph
 from sparring.workflows import planning, steps
 from sparring.workflows.state import FunctionState
@@ -18,6 +25,9 @@ def _trusted(s: FunctionState) -> bool:
 
 def build(team: steps.Team) -> Graph[FunctionState]:
     widen = int(team.settings.get("widen", 0)) > 0
+    if team.settings.get("design_tests", "first") not in ("first", "disputed"):
+        raise ConfigError("sop: design_tests must be first or disputed")
+    on_dispute = team.settings.get("design_tests") == "disputed"
 
     # Also widen when fewer than this share of the candidates behave like the chosen one: on 40 MBPP
     # tuning tasks (one example a prompt), 4 candidates widened to 12 below 75% agreement chose as
@@ -26,8 +36,10 @@ def build(team: steps.Team) -> Graph[FunctionState]:
 
     def after_run(s: FunctionState) -> tuple[str, str]:
         disputed = s.agreement < widen_below
+        why = "candidates disagree" if s.passed else "no candidate passes the trusted tests"
+        if on_dispute and s.round == 0 and not s.tests_designed and (not s.passed or disputed):
+            return "design_tests", f"{why}; designing tests to rank them"
         if widen and s.round == 0 and not s.widened and (not s.passed or disputed):
-            why = "candidates disagree" if s.passed else "no candidate passes the trusted tests"
             return "widen", f"{why}; drawing more candidates"
         if s.passed:
             if team.review:
@@ -64,7 +76,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "plan": planning.plan(team),
             "examples": steps.read_examples(),
             "probes": steps.probe_inputs(team),
-            "design_tests": steps.design_tests(team),
+            "design_tests": steps.design_tests(team, rerun=on_dispute),
             "code": steps.write_code(team),
             "widen": steps.widen(team),
             "run": steps.run_tests,
@@ -78,8 +90,9 @@ def build(team: steps.Team) -> Graph[FunctionState]:
         edges={
             "plan": "examples",
             "examples": "probes",
-            "probes": "design_tests",
-            "design_tests": "code",
+            "probes": "code" if on_dispute else "design_tests",
+            # Designed on dispute: the candidates so far run again with the tests, after any widening.
+            "design_tests": ("widen" if widen else "run_widened") if on_dispute else "code",
             "code": "run",
             "widen": "run_widened",
             "run_widened": "static",

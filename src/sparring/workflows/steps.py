@@ -98,9 +98,11 @@ def probe_inputs(team: Team) -> Step:
     return step
 
 
-def design_tests(team: Team) -> Step:
+def design_tests(team: Team, *, rerun: bool = False) -> Step:
     """The test designer writes asserts from the spec; the mechanical referee drops the ones that
-    contradict the spec's own examples, and (optionally) the test reviewer judges the rest."""
+    contradict the spec's own examples, and (optionally) the test reviewer judges the rest. With
+    ``rerun`` (tests designed after the first candidates ran) those candidates lose their evidence,
+    so the next run step runs them again with the tests."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
         role = team.role("test_designer")
@@ -121,7 +123,10 @@ def design_tests(team: Team) -> Step:
             "tests.designed",
             {"kept": [c.as_assert() for c in kept], "dropped": [d.model_dump() for d in dropped]},
         )
-        return {"tests": kept, "dropped_tests": s.dropped_tests + dropped}
+        update: dict[str, Any] = {"tests": kept, "dropped_tests": s.dropped_tests + dropped}
+        if rerun:
+            update["candidates"] = [Candidate(code=c.code, author=c.author) for c in s.candidates]
+        return update | {"tests_designed": True}
 
     return step
 
