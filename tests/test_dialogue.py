@@ -44,7 +44,8 @@ def dialogue_run(
 
     backend, store = ScriptedBackend(script), RunStore(":memory:")
     model = Model(backend)
-    config = TeamConfig(workflow="sop", settings={"samples": 1, "widen": 0, "review_tests": True, **settings})
+    team = {"samples": 1, "widen": 0, "review_tests": True, "design_tests": "first"}
+    config = TeamConfig(workflow="sop", settings={**team, **settings})
     result = solve(demo_task(), config, store=store, sandbox=open_sandbox(), models=lambda r: model)
     return result, backend.requests, store.events(result.run_id)
 
