@@ -13,6 +13,8 @@ import pytest
 from rich.console import Console
 
 from sparring.bench import BenchTask, oracle, run_benchmark
+from sparring.bench.report import markdown
+from sparring.bench.summary import summarize
 from sparring.errors import BudgetExceeded, ConfigError, TaskError
 from sparring.sandbox import Sandbox
 from sparring.tasks import FunctionTask
@@ -232,3 +234,10 @@ def test_a_fresh_run_never_overwrites_earlier_results(
     (tmp_path / "results.jsonl").write_text("{}\n")
     with pytest.raises(ConfigError, match="resume it"):
         _bench(subset_file, sandbox, canonical_root, FakeSolver(_canonical(tasks)), ["single"], tmp_path)
+
+
+def test_report_names_no_wall_clock_when_none_was_measured() -> None:
+    assembled = summarize([], ["single"], dataset="d", sha256="x", has_plus=False)
+    timed = summarize([], ["single"], dataset="d", sha256="x", has_plus=False, wall_seconds=42.0)
+    assert "wall clock" not in markdown(assembled)
+    assert "wall clock 42 s" in markdown(timed)

@@ -42,13 +42,18 @@ def summary_table(summary: BenchSummary) -> Table:
     return table
 
 
+def _wall_clock(seconds: float) -> str:
+    """The run's wall clock, or nothing for a summary assembled from recorded results (none measured)."""
+    return f"; wall clock {seconds:.0f} s" if seconds > 0 else ""
+
+
 def markdown(summary: BenchSummary) -> str:
     """The report as markdown: the table, then the tasks each workflow fixed and broke."""
     headers = _headers(summary.has_plus, summary.metric)
     lines = [
         f"# Benchmark: {summary.dataset}",
         "",
-        f"Dataset sha256 `{summary.dataset_sha256}`; wall clock {summary.wall_seconds:.0f} s.",
+        f"Dataset sha256 `{summary.dataset_sha256}`{_wall_clock(summary.wall_seconds)}.",
         "",
         "| " + " | ".join(headers) + " |",
         "|" + "---|" * len(headers),
