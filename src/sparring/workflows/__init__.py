@@ -174,7 +174,16 @@ _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
     },
     **{
         name: (int, 0)
-        for name in ("test_count", "seed", "attacks", "test_review_turns", "properties", "widen", "rescue", "probes")
+        for name in (
+            "test_count",
+            "seed",
+            "attacks",
+            "test_review_turns",
+            "properties",
+            "widen",
+            "rescue",
+            "probes",
+        )
     },
     **{name: (float, 0.0) for name in ("temperature", "confidence_threshold", "widen_below")},
     **{

@@ -45,7 +45,7 @@ def build(team: steps.Team) -> Graph[FunctionState]:
         if widen and s.round == 0 and not s.widened and (not s.passed or disputed):
             return "widen", f"{why}; drawing more candidates"
         if rescue and s.round == 0 and not s.rescued and not s.passed and _trusted(s):
-            return "rescue", "still no candidate passes the trusted tests; drawing fresh ones before repairing"
+            return "rescue", "still no candidate passes the trusted tests; drawing fresh ones"
         if s.passed:
             if team.review:
                 return "review", "tests pass; to review"
