@@ -8,7 +8,10 @@ With ``design_tests = "disputed"`` (the default) the designer is called only whe
 candidates are in dispute: they fail the spec's examples or disagree. Designed tests only rank
 candidates (their expectations are too often wrong to fail one), and where the first candidates
 pass the examples and agree there is nothing to rank. The designer still writes from the spec
-alone and never sees code. ``design_tests = "first"`` designs them before any code."""
+alone and never sees code. ``design_tests = "first"`` designs them before any code.
+
+With ``rescue = N``, a first round in which even the widened candidates all fail the spec's examples
+draws N fresh candidates (no feedback, new seeds) before any repair round is spent on it."""
 
 from __future__ import annotations
 
