@@ -361,20 +361,6 @@ def test_sop_draws_more_candidates_when_none_passes_the_examples_or_few_agree() 
     assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 10
 
 
-def test_sop_rescues_with_fresh_draws_when_no_widened_candidate_passes_the_examples() -> None:
-    def late(request: Request) -> str:
-        if "tester" in request.messages[0].content:
-            return TESTS
-        return GOOD if (request.seed or 0) >= 52 else BAD  # only the rescue draws (seeds 52, 53) are right
-
-    result = run("sop", late, max_rounds=1, samples=2, widen=2, rescue=2)
-    assert result.verdict == "passed" and result.usage["by_role"]["coder"]["calls"] == 6
-    assert "reflector" not in result.usage["by_role"]
-    # without a rescue the same run fails at the round limit
-    result = run("sop", late, max_rounds=1, samples=2, widen=2)
-    assert result.verdict == "failed" and result.usage["by_role"]["coder"]["calls"] == 4
-
-
 def test_sop_does_not_repair_against_designed_tests_alone() -> None:
     """With no spec example and no confirmed attack, failing designed tests end the run after the vote."""
     task = task_from_source('def double(x):\n    """Return twice x."""\n')

@@ -85,7 +85,6 @@ _WORKFLOW_SETTINGS = {
     "reflect",
     "widen",
     "widen_below",
-    "rescue",
     "design_tests",
     "probes",
     "plan_depth",
@@ -174,16 +173,7 @@ _SETTING_TYPES: dict[str, tuple[type, float | None]] = {
     },
     **{
         name: (int, 0)
-        for name in (
-            "test_count",
-            "seed",
-            "attacks",
-            "test_review_turns",
-            "properties",
-            "widen",
-            "rescue",
-            "probes",
-        )
+        for name in ("test_count", "seed", "attacks", "test_review_turns", "properties", "widen", "probes")
     },
     **{name: (float, 0.0) for name in ("temperature", "confidence_threshold", "widen_below")},
     **{

@@ -8,10 +8,7 @@ With ``design_tests = "disputed"`` (the default) the designer is called only whe
 candidates are in dispute: they fail the spec's examples or disagree. Designed tests only rank
 candidates (their expectations are too often wrong to fail one), and where the first candidates
 pass the examples and agree there is nothing to rank. The designer still writes from the spec
-alone and never sees code. ``design_tests = "first"`` designs them before any code.
-
-With ``rescue = N``, a first round in which even the widened candidates all fail the spec's examples
-draws N fresh candidates (no feedback, new seeds) before any repair round is spent on it."""
+alone and never sees code. ``design_tests = "first"`` designs them before any code."""
 
 from __future__ import annotations
 
@@ -36,9 +33,6 @@ def build(team: steps.Team) -> Graph[FunctionState]:
     # tuning tasks (one example a prompt), 4 candidates widened to 12 below 75% agreement chose as
     # well as all 12 at 7.6 draws a task (benchmarks/results/README.md, mbpp-tune-wide).
     widen_below = float(team.settings.get("widen_below", 0.0))
-    # Draw this many more, fresh, when after the widening still no candidate passes the spec's
-    # examples: before any repair round, which on the embedded model fixed 1 run in 41 that entered it.
-    rescue = int(team.settings.get("rescue", 0)) > 0
 
     def after_run(s: FunctionState) -> tuple[str, str]:
         disputed = s.agreement < widen_below
@@ -47,8 +41,6 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             return "design_tests", f"{why}; designing tests to rank them"
         if widen and s.round == 0 and not s.widened and (not s.passed or disputed):
             return "widen", f"{why}; drawing more candidates"
-        if rescue and s.round == 0 and not s.rescued and not s.passed and _trusted(s):
-            return "rescue", "still no candidate passes the trusted tests; drawing fresh ones"
         if s.passed:
             if team.review:
                 return "review", "tests pass; to review"
@@ -87,7 +79,6 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "design_tests": steps.design_tests(team, rerun=on_dispute),
             "code": steps.write_code(team),
             "widen": steps.widen(team),
-            "rescue": steps.widen(team, "rescue"),
             "run": steps.run_tests,
             "run_widened": steps.run_tests,
             "static": steps.static_checks(team),
@@ -104,7 +95,6 @@ def build(team: steps.Team) -> Graph[FunctionState]:
             "design_tests": ("widen" if widen else "run_widened") if on_dispute else "code",
             "code": "run",
             "widen": "run_widened",
-            "rescue": "run_widened",
             "run_widened": "static",
             "run": "static",
             "static": after_run,

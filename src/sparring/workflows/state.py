@@ -67,7 +67,6 @@ class FunctionState(BaseModel):
     confidence: float = 0.0
     agreement: float = 0.0  # share of the candidates that behave like the chosen one on every case
     widened: bool = False  # sop: the extra candidates of a disputed first round were drawn
-    rescued: bool = False  # sop: more were drawn because still none passed the trusted tests
     tests_designed: bool = False  # the test designer has been asked (sop may ask only on a dispute)
     positions: list[Position] = Field(default_factory=list)  # debate and round table
     transcript: list[Turn] = Field(default_factory=list)  # round table

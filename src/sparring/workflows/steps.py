@@ -270,22 +270,16 @@ def write_code(team: Team, samples: int | None = None) -> Step:
     return step
 
 
-def widen(team: Team, setting: str = "widen") -> Step:
+def widen(team: Team) -> Step:
     """Draw ``widen`` more sampled candidates when the first ones are in dispute (they fail the trusted
     tests, or behave differently on the designed cases): easy tasks stop at a cheap first round,
-    contested ones get the wider vote. The new candidates join the ones already run.
-
-    With ``setting = "rescue"``, the same once more, after the widening, when still no candidate
-    passes the trusted tests: fresh samples, not repairs (on the embedded model a repair from the
-    failing evidence seldom fixes anything; another independent draw sometimes does)."""
-    offset = 50 if setting == "widen" else 50 + int(team.settings.get("widen", 0))
-    flag = "widened" if setting == "widen" else "rescued"
+    contested ones get the wider vote. The new candidates join the ones already run."""
 
     def step(s: FunctionState, ctx: RunContext) -> Mapping[str, Any]:
-        first = team.seed * 1000 + s.round * 100 + offset
-        seeds = range(first, first + int(team.settings.get(setting, 0)))
+        first = team.seed * 1000 + s.round * 100 + 50
+        seeds = range(first, first + int(team.settings.get("widen", 0)))
         more = _draw(team, s, ctx, seeds, greedy_first=False, repairing=False)
-        return {"candidates": s.candidates + more, flag: True}
+        return {"candidates": s.candidates + more, "widened": True}
 
     return step
 
