@@ -241,3 +241,24 @@ def test_report_names_no_wall_clock_when_none_was_measured() -> None:
     timed = summarize([], ["single"], dataset="d", sha256="x", has_plus=False, wall_seconds=42.0)
     assert "wall clock" not in markdown(assembled)
     assert "wall clock 42 s" in markdown(timed)
+
+
+def test_one_workflow_under_two_team_files_runs_side_by_side(
+    subset_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sparring.cli import main
+
+    one = tmp_path / "one.toml"
+    one.write_text("[team]\nsamples = 1\nwiden = 0\n", encoding="utf-8")
+    code = "```python\ndef truncate_number(number: float) -> float:\n    return number % 1.0\n```"
+    argv = ["bench", str(subset_file), "--limit", "1", "-w", "sop", "-w", f"sop:{one}", "--no-baseline"]
+    out = ["--model", f"scripted:{code}", "--out", str(tmp_path / "o"), "--store", str(tmp_path / "r.db")]
+    assert main([*argv, *out, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["summary"]["workflows"]
+    assert rows["sop"]["pass_plus"] == rows[f"sop:{one}"]["pass_plus"] == 1
+    assert rows["sop"]["calls"] == 4 and rows[f"sop:{one}"]["calls"] == 1  # four candidates against one
+
+    assert main(["bench", str(subset_file), "-w", "sop:", *out]) == 1
+    assert main(["bench", str(subset_file), "-w", f"sop:{tmp_path / 'none.toml'}", *out]) == 1
+    err = capsys.readouterr().err
+    assert "name a team file after ':'" in err and "team file not found" in err and "Traceback" not in err

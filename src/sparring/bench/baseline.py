@@ -134,7 +134,8 @@ def baselines(summary: Mapping[str, Any], workflows: list[str], *, most: int = M
     single = per_workflow.get("single")
     chosen: list[BaselineChoice] = []
     for name in workflows:
-        if name == "single" or name.startswith("sample"):
+        base = name.partition(":")[0]  # a workflow with its own team file: sop:team.toml
+        if base == "single" or base.startswith("sample"):
             continue
         stats = per_workflow.get(name) or {}
         if not stats.get("n"):

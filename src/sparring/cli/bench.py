@@ -43,15 +43,27 @@ class TeamSolver:
     use_cache: bool = True
 
     def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> Result:
-        settings = dict(self.config.settings)
+        name, team_file = split_variant(workflow)
+        base = load_team_file(team_file, self.config) if team_file else self.config
+        settings = dict(base.settings)
         settings["seed"] = seed + 1 if self.sampled else settings.get("seed", 0)
-        config = TeamConfig(workflow, settings, self.config.models, self.config.role_dirs)
+        config = TeamConfig(name, settings, base.models, base.role_dirs)
         meter = Meter(self.budget)
         models = RoleModels(config, meter, use_cache=self.use_cache)
         with charged(meter):
             return solve(
                 task, config, store=self.store, sandbox=self.sandbox, budget=self.budget, models=models
             )
+
+
+def split_variant(label: str) -> tuple[str, str | None]:
+    """``sop:teams/x.toml`` → ("sop", "teams/x.toml"): a workflow with a team file of its own on top
+    of ``--team``, so two settings of one workflow compare side by side in one run; plain names
+    (``sop``, ``sample@12``) → (name, None)."""
+    name, sep, team_file = label.partition(":")
+    if sep and not team_file:
+        raise ConfigError(f"workflow {label!r}: name a team file after ':' (e.g. sop:team.toml)")
+    return name, team_file or None
 
 
 @dataclass
@@ -96,7 +108,12 @@ def bench_command(
         ),
     ],
     workflow: Annotated[
-        list[str], typer.Option("--workflow", "-w", help="Repeat to compare workflows.")
+        list[str],
+        typer.Option(
+            "--workflow",
+            "-w",
+            help="Repeat to compare workflows; NAME:TEAM.toml gives one its own team file.",
+        ),
     ] = [],  # noqa: B006
     model: ModelSpec = "local",
     role: RoleOpt = [],  # noqa: B006
@@ -150,11 +167,14 @@ def bench_command(
             typer.echo(json.dumps({"summary": summary.to_json()}, ensure_ascii=False))
         return
     workflows = workflow or ["single", "sop"]
-    for name in workflows:
-        parse_workflow(name)
-    config = TeamConfig(workflow=workflows[0], models=parse_role_models(role, model))
+    config = TeamConfig(workflow=split_variant(workflows[0])[0], models=parse_role_models(role, model))
     if team:
         config = load_team_file(team, config)
+    for label in workflows:
+        name, team_file = split_variant(label)
+        parse_workflow(name)
+        if team_file:
+            load_team_file(team_file, config)  # a bad file stops here, before any task runs
     solver = TeamSolver(
         config, RunStore(store), open_sandbox(), Budget(max_tokens=task_tokens), use_cache=cache
     )
