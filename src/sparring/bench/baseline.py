@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparring.llm.local import EngineSettings
+from sparring.workflows import split_variant
 
 PARALLEL = EngineSettings().n_parallel
 """Choices the local engine samples from one evaluation of the prompt."""
@@ -134,7 +135,7 @@ def baselines(summary: Mapping[str, Any], workflows: list[str], *, most: int = M
     single = per_workflow.get("single")
     chosen: list[BaselineChoice] = []
     for name in workflows:
-        base = name.partition(":")[0]  # a workflow with its own team file: sop:team.toml
+        base, _ = split_variant(name)  # sop:team.toml is a team too
         if base == "single" or base.startswith("sample"):
             continue
         stats = per_workflow.get(name) or {}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +23,15 @@ from sparring.llm import Budget, Meter
 from sparring.sandbox import Sandbox, open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import FunctionTask
-from sparring.workflows import Result, RoleModels, TeamConfig, load_team_file, parse_workflow, solve
+from sparring.workflows import (
+    Result,
+    RoleModels,
+    TeamConfig,
+    load_team_file,
+    parse_workflow,
+    solve,
+    split_variant,
+)
 from sparring.workflows.repo import RepoResult, check_repo_workflow, solve_repo
 
 console = Console(highlight=False, emoji=False, stderr=True)
@@ -41,29 +49,20 @@ class TeamSolver:
     budget: Budget
     sampled: bool = False
     use_cache: bool = True
+    # labels run with a team file of their own (``sop:team.toml``), each read once before the run
+    variants: Mapping[str, TeamConfig] = field(default_factory=dict)
 
     def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> Result:
-        name, team_file = split_variant(workflow)
-        base = load_team_file(team_file, self.config) if team_file else self.config
+        base = self.variants.get(workflow) or replace(self.config, workflow=workflow)
         settings = dict(base.settings)
         settings["seed"] = seed + 1 if self.sampled else settings.get("seed", 0)
-        config = TeamConfig(name, settings, base.models, base.role_dirs)
+        config = TeamConfig(base.workflow, settings, base.models, base.role_dirs)
         meter = Meter(self.budget)
         models = RoleModels(config, meter, use_cache=self.use_cache)
         with charged(meter):
             return solve(
                 task, config, store=self.store, sandbox=self.sandbox, budget=self.budget, models=models
             )
-
-
-def split_variant(label: str) -> tuple[str, str | None]:
-    """``sop:teams/x.toml`` → ("sop", "teams/x.toml"): a workflow with a team file of its own on top
-    of ``--team``, so two settings of one workflow compare side by side in one run; plain names
-    (``sop``, ``sample@12``) → (name, None)."""
-    name, sep, team_file = label.partition(":")
-    if sep and not team_file:
-        raise ConfigError(f"workflow {label!r}: name a team file after ':' (e.g. sop:team.toml)")
-    return name, team_file or None
 
 
 @dataclass
@@ -170,13 +169,19 @@ def bench_command(
     config = TeamConfig(workflow=split_variant(workflows[0])[0], models=parse_role_models(role, model))
     if team:
         config = load_team_file(team, config)
+    variants: dict[str, TeamConfig] = {}
     for label in workflows:
         name, team_file = split_variant(label)
         parse_workflow(name)
-        if team_file:
-            load_team_file(team_file, config)  # a bad file stops here, before any task runs
+        if team_file:  # read now: a bad file stops here, before any task runs
+            variants[label] = replace(load_team_file(team_file, config), workflow=name)
     solver = TeamSolver(
-        config, RunStore(store), open_sandbox(), Budget(max_tokens=task_tokens), use_cache=cache
+        config,
+        RunStore(store),
+        open_sandbox(),
+        Budget(max_tokens=task_tokens),
+        use_cache=cache,
+        variants=variants,
     )
     common: dict[str, Any] = {
         "limit": limit,

@@ -104,6 +104,16 @@ def parse_workflow(name: str) -> tuple[str, dict[str, Any]]:
     return base, {}
 
 
+def split_variant(label: str) -> tuple[str, str | None]:
+    """A benchmark's workflow label: ``sop:teams/x.toml`` → ("sop", "teams/x.toml"), a workflow with
+    a team file of its own, so two settings of one workflow compare side by side in one run; plain
+    names (``sop``, ``sample@12``) → (name, None)."""
+    name, sep, team_file = label.partition(":")
+    if sep and not team_file:
+        raise ConfigError(f"workflow {label!r}: name a team file after ':' (e.g. sop:team.toml)")
+    return name, team_file or None
+
+
 @dataclass(frozen=True)
 class TeamConfig:
     """Everything that defines a team besides the task: settings, model per role, role files."""
