@@ -24,7 +24,7 @@ from sparring.evidence import Case, Evidence, Outcome, run_cases
 from sparring.probes import probe_cases
 from sparring.sandbox import open_sandbox
 from sparring.workflows.state import Candidate
-from sparring.workflows.steps import select
+from sparring.workflows.steps import lone_crashes, select
 
 Rule = Callable[[list[Candidate]], Candidate]
 
@@ -68,6 +68,15 @@ RULES: dict[str, Rule] = {
     ),
     "fewest crashes, then sop v3": lambda cands: max(
         cands, key=lambda c: (_ev(c).passes_trusted(), -_crashes(_ev(c)), _support(cands, c))
+    ),
+    "fewest lone crashes, cluster size, designed passed only to break ties": lambda cands: max(
+        cands,
+        key=lambda c: (
+            _ev(c).passes_trusted(),
+            -lone_crashes(cands, c),
+            Counter(_ev(x).behaviour() for x in cands)[_ev(c).behaviour()],
+            _ev(c).count_passed("generated"),
+        ),
     ),
     "sop as shipped (steps.select: fewest lone crashes, then sop v3)": lambda cands: select(cands)[0],
 }
