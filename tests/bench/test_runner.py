@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from sparring.bench import BenchTask, oracle, run_benchmark
+from sparring.bench import BenchTask, manifest, oracle, run_benchmark
 from sparring.bench.report import markdown
 from sparring.bench.summary import summarize
 from sparring.errors import BudgetExceeded, ConfigError, TaskError
@@ -257,6 +257,17 @@ def test_one_workflow_under_two_team_files_runs_side_by_side(
     rows = json.loads(capsys.readouterr().out)["summary"]["workflows"]
     assert rows["sop"]["pass_plus"] == rows[f"sop:{one}"]["pass_plus"] == 1
     assert rows["sop"]["calls"] == 4 and rows[f"sop:{one}"]["calls"] == 1  # four candidates against one
+    (entry,) = manifest.read(tmp_path / "o")  # what produced the rows is recorded beside them
+    assert (
+        entry["workflows"] == ["sop", f"sop:{one}"] and entry["teams"]["sop"] != entry["teams"][f"sop:{one}"]
+    )
+    assert entry["selection"]["limit"] == 1 and entry["dataset_sha256"] and "sparring" in entry["source"]
+
+    # resumed under another team: nothing left to solve, but the report flags the pooled rows
+    resumed = [*argv[:6], "--team", str(one), "--resume", str(tmp_path / "o"), *out[:2], *out[4:]]
+    assert main(resumed) == 0
+    assert len(manifest.read(tmp_path / "o")) == 2
+    assert "differ in: team of sop." in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
 
     assert main(["bench", str(subset_file), "-w", "sop:", *out]) == 1
     assert main(["bench", str(subset_file), "-w", f"sop:{tmp_path / 'none.toml'}", *out]) == 1

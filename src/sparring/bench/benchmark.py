@@ -7,16 +7,18 @@ solve and score each pair with a progress bar, append results, and write the rep
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sparring.bench.canonical import CanonicalOutputs
 from sparring.bench.datasets import BenchTask, Dataset, load_dataset, select_tasks
+from sparring.bench.manifest import record
 from sparring.bench.oracle import OracleResult, oracle_at_k
 from sparring.bench.report import report_paths, write_reports
 from sparring.bench.results import ResultsFile, TaskResult, write_export
@@ -136,6 +138,7 @@ def run_benchmark(
     console: Console | None = None,
     scoring: ScoringLimits | None = None,
     cache: Path | None = None,
+    manifest: Mapping[str, Any] | None = None,
 ) -> BenchSummary:
     """Solve every selected task with every workflow, score each once on hidden tests, report.
 
@@ -151,6 +154,8 @@ def run_benchmark(
     scorer = _scorer(data, sandbox, scoring, cache)
     out, results_path = output_paths(data.name, out_dir, resume)
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
+    if manifest is not None:  # what produced these rows, beside them (``sparring.bench.manifest``)
+        record(out, {**manifest, "dataset_sha256": data.sha256})
     start = time.monotonic()
     by_id = {t.task_id: t for t in tasks}
 

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from sparring.bench.benchmark import finish, output_paths, progress_bar, solve_all
 from sparring.bench.instances import RepoInstance, RepoIssue, load_instances
+from sparring.bench.manifest import record
 from sparring.bench.repo_scoring import score_patch
 from sparring.bench.results import ResultsFile, TaskResult
 from sparring.bench.runner import TASK_FAILURES, usage_of
@@ -113,6 +114,7 @@ def run_repo_benchmark(
     sandbox: Sandbox | None = None,
     console: Console | None = None,
     cache: Path | None = None,
+    manifest: Mapping[str, Any] | None = None,
 ) -> BenchSummary:
     """Solve every instance with every workflow, score each patch once on the instance's tests."""
     workflows = list(dict.fromkeys(workflows))
@@ -124,6 +126,8 @@ def run_repo_benchmark(
     box = sandbox if sandbox is not None else open_sandbox()
     out, results_path = output_paths(data.name, out_dir, resume)
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
+    if manifest is not None:  # what produced these rows, beside them (``sparring.bench.manifest``)
+        record(out, {**manifest, "dataset_sha256": data.sha256})
     start = time.monotonic()
     with progress_bar(console) as progress:
         # a resumed run prepares only the instances some workflow has not finished yet

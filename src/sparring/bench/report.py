@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
+from sparring.bench import manifest
 from sparring.bench.summary import BenchSummary, WorkflowSummary
 
 
@@ -47,8 +49,26 @@ def _wall_clock(seconds: float) -> str:
     return f"; wall clock {seconds:.0f} s" if seconds > 0 else ""
 
 
-def markdown(summary: BenchSummary) -> str:
-    """The report as markdown: the table, then the tasks each workflow fixed and broke."""
+def provenance(invocations: list[dict[str, Any]]) -> list[str]:
+    """Markdown lines naming every invocation that wrote the results, and what they disagree on."""
+    if not invocations:
+        return []
+    lines = ["", "## Provenance", ""]
+    differ = manifest.differences(invocations)
+    if differ:
+        lines += [f"**Pooled rows come from invocations that differ in: {', '.join(differ)}.**", ""]
+    lines += ["| started | source | models | command |", "|---|---|---|---|"]
+    for entry in invocations:
+        models = ", ".join(sorted(set((entry.get("models") or {}).values())))
+        command = f"`{entry.get('command', '?')}`"
+        cells = [entry.get("started", "?"), entry.get("source", "?"), models, command]
+        lines.append("| " + " | ".join(" ".join(str(c).split()).replace("|", "\\|") for c in cells) + " |")
+    return lines
+
+
+def markdown(summary: BenchSummary, invocations: list[dict[str, Any]] | None = None) -> str:
+    """The report as markdown: the table, the tasks each workflow fixed and broke, and (when the
+    folder has a manifest) the invocations that produced the rows."""
     headers = _headers(summary.has_plus, summary.metric)
     lines = [
         f"# Benchmark: {summary.dataset}",
@@ -68,6 +88,7 @@ def markdown(summary: BenchSummary) -> str:
                 f"- fixed ({len(w.fixed)}): {', '.join(w.fixed) or 'none'}",
                 f"- broken ({len(w.broken)}): {', '.join(w.broken) or 'none'}",
             ]
+    lines += provenance(invocations or [])
     return "\n".join(lines) + "\n"
 
 
@@ -100,9 +121,13 @@ def report_paths(out_dir: Path) -> dict[str, Path]:
 
 
 def write_reports(summary: BenchSummary, out_dir: Path) -> None:
-    """Write report.md, report.json and plot.png into ``out_dir``."""
+    """Write report.md, report.json and plot.png into ``out_dir``, with the folder's manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = report_paths(out_dir)
-    paths["report_md"].write_text(markdown(summary), encoding="utf-8")
-    paths["report_json"].write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
+    invocations = manifest.read(out_dir)
+    paths["report_md"].write_text(markdown(summary, invocations), encoding="utf-8")
+    data = summary.to_json()
+    if invocations:
+        data |= {"invocations": invocations, "pooled_differences": manifest.differences(invocations)}
+    paths["report_json"].write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     plot(summary, paths["plot"])

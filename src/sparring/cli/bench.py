@@ -15,6 +15,7 @@ from rich.console import Console
 from sparring.bench import oracle, run_benchmark
 from sparring.bench.baseline import baselines
 from sparring.bench.instances import RepoIssue, is_instance_file
+from sparring.bench.manifest import invocation
 from sparring.bench.repo_benchmark import run_repo_benchmark
 from sparring.bench.runner import TASK_FAILURES
 from sparring.cli.solve import ModelSpec, RoleOpt, parse_role_models
@@ -52,8 +53,12 @@ class TeamSolver:
     # labels run with a team file of their own (``sop:team.toml``), each read once before the run
     variants: Mapping[str, TeamConfig] = field(default_factory=dict)
 
+    def team(self, label: str) -> TeamConfig:
+        """The team a workflow label runs with: its own team file's, else the common one."""
+        return self.variants.get(label) or replace(self.config, workflow=label)
+
     def __call__(self, task: FunctionTask, workflow: str, *, seed: int) -> Result:
-        base = self.variants.get(workflow) or replace(self.config, workflow=workflow)
+        base = self.team(workflow)
         settings = dict(base.settings)
         settings["seed"] = seed + 1 if self.sampled else settings.get("seed", 0)
         config = TeamConfig(base.workflow, settings, base.models, base.role_dirs)
@@ -158,9 +163,14 @@ def bench_command(
             config = load_team_file(team, config)
         budget = Budget(max_tokens=task_tokens)
         repo_solver = RepoTeamSolver(config, RunStore(store), open_sandbox(), budget, use_cache=cache)
+        teams = {w: replace(config, workflow=w) for w in workflows}
+        entry = invocation(
+            workflows, teams, sandbox=repo_solver.sandbox.name, workers=workers, cache=cache,
+            selection={"limit": limit, "seed": seed},
+        )  # fmt: skip
         summary = run_repo_benchmark(
             dataset, workflows, repo_solver, limit=limit, seed=seed, workers=workers, export=export,
-            resume=resume, out_dir=out, sandbox=repo_solver.sandbox, console=console,
+            resume=resume, out_dir=out, sandbox=repo_solver.sandbox, console=console, manifest=entry,
         )  # fmt: skip
         if as_json:
             typer.echo(json.dumps({"summary": summary.to_json()}, ensure_ascii=False))
@@ -192,13 +202,25 @@ def bench_command(
         "console": console,
         "sandbox": solver.sandbox,
     }
-    summary = run_benchmark(dataset, workflows, solver, export=export, resume=resume, out_dir=out, **common)
+
+    def describe(labels: list[str]) -> dict[str, Any]:
+        return invocation(
+            labels, {w: solver.team(w) for w in labels}, sandbox=solver.sandbox.name, workers=workers,
+            cache=cache, selection={"limit": limit, "sample": sample, "seed": seed, "held_out": held_out},
+        )  # fmt: skip
+
+    entry = describe(workflows)
+    summary = run_benchmark(
+        dataset, workflows, solver, export=export, resume=resume, out_dir=out, manifest=entry, **common
+    )
     if baseline:
         extra = _baselines(summary.to_json(), workflows)
         if extra:
             results = Path(summary.files["results"])
+            everything = workflows + extra
+            entry = describe(everything) | {"started": entry["started"]}  # the same invocation
             summary = run_benchmark(
-                dataset, workflows + extra, solver, export=export, resume=results, **common
+                dataset, everything, solver, export=export, resume=results, manifest=entry, **common
             )
     report: dict[str, Any] = {"summary": summary.to_json()}
     if oracle_k:
