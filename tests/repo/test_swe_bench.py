@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from sparring.bench import manifest
 from sparring.bench.instances import RepoIssue, load_instances
 from sparring.bench.repo_benchmark import run_repo_benchmark
 from sparring.cli import main
@@ -117,6 +118,8 @@ def test_the_command_line_runs_the_shipped_instances(
     assert code == 0
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["workflows"]["single"]["n"] == 1 and summary["workflows"]["single"]["pass_base"] == 0
+    (entry,) = manifest.read(out)
+    assert entry["workflows"] == ["single"] and entry["dataset_sha256"] and entry["selection"]["limit"] == 1
 
 
 @pytest.mark.parametrize(

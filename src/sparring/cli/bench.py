@@ -152,33 +152,68 @@ def bench_command(
     and time per task."""
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise ConfigError(f"--out must be a directory, and {out} is a file")
+    config = TeamConfig(models=parse_role_models(role, model))
+    if team:
+        config = load_team_file(team, config)
+    opts = _Options(
+        dataset, config, limit=limit, sample=sample, seed=seed, held_out=held_out, workers=workers,
+        export=export, resume=resume, out=out, store=store, cache=cache,
+        budget=Budget(max_tokens=task_tokens),
+    )  # fmt: skip
     if is_instance_file(dataset):
         if sample is not None or oracle_k:
             raise ConfigError("--sample and --oracle are for function datasets, not repository instances")
-        workflows = workflow or ["single", "repo"]
-        for name in workflows:
-            check_repo_workflow(name)
-        config = TeamConfig(workflow=workflows[0], models=parse_role_models(role, model))
-        if team:
-            config = load_team_file(team, config)
-        budget = Budget(max_tokens=task_tokens)
-        repo_solver = RepoTeamSolver(config, RunStore(store), open_sandbox(), budget, use_cache=cache)
-        teams = {w: replace(config, workflow=w) for w in workflows}
-        entry = invocation(
-            workflows, teams, sandbox=repo_solver.sandbox.name, workers=workers, cache=cache,
-            selection={"limit": limit, "seed": seed},
+        report = _bench_repositories(opts, workflow or ["single", "repo"])
+    else:
+        report = _bench_functions(opts, workflow or ["single", "sop"], baseline=baseline, oracle_k=oracle_k)
+    if as_json:  # the table was already shown on stderr while it ran
+        typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What every kind of benchmark takes from the command line."""
+
+    dataset: str
+    config: TeamConfig  # the common team: models per role, the --team file's settings
+    limit: int | None
+    sample: int | None
+    seed: int
+    held_out: bool
+    workers: int
+    export: str | None
+    resume: str | None
+    out: str | None
+    store: str | None
+    cache: bool
+    budget: Budget
+
+    def manifest(self, teams: Mapping[str, TeamConfig], sandbox: Sandbox) -> dict[str, Any]:
+        selection = {"limit": self.limit, "sample": self.sample, "seed": self.seed, "held_out": self.held_out}
+        return invocation(
+            list(teams), teams, sandbox=sandbox.name, workers=self.workers, cache=self.cache,
+            selection=selection,
         )  # fmt: skip
-        summary = run_repo_benchmark(
-            dataset, workflows, repo_solver, limit=limit, seed=seed, workers=workers, export=export,
-            resume=resume, out_dir=out, sandbox=repo_solver.sandbox, console=console, manifest=entry,
-        )  # fmt: skip
-        if as_json:
-            typer.echo(json.dumps({"summary": summary.to_json()}, ensure_ascii=False))
-        return
-    workflows = workflow or ["single", "sop"]
-    config = TeamConfig(workflow=split_variant(workflows[0])[0], models=parse_role_models(role, model))
-    if team:
-        config = load_team_file(team, config)
+
+
+def _bench_repositories(opts: _Options, workflows: list[str]) -> dict[str, Any]:
+    for name in workflows:
+        check_repo_workflow(name)
+    config = replace(opts.config, workflow=workflows[0])
+    solver = RepoTeamSolver(config, RunStore(opts.store), open_sandbox(), opts.budget, use_cache=opts.cache)
+    entry = opts.manifest({w: replace(config, workflow=w) for w in workflows}, solver.sandbox)
+    summary = run_repo_benchmark(
+        opts.dataset, workflows, solver, limit=opts.limit, seed=opts.seed, workers=opts.workers,
+        export=opts.export, resume=opts.resume, out_dir=opts.out, sandbox=solver.sandbox, console=console,
+        manifest=entry,
+    )  # fmt: skip
+    return {"summary": summary.to_json()}
+
+
+def _bench_functions(
+    opts: _Options, workflows: list[str], *, baseline: bool, oracle_k: int | None
+) -> dict[str, Any]:
+    config = replace(opts.config, workflow=split_variant(workflows[0])[0])
     variants: dict[str, TeamConfig] = {}
     for label in workflows:
         name, team_file = split_variant(label)
@@ -186,51 +221,37 @@ def bench_command(
         if team_file:  # read now: a bad file stops here, before any task runs
             variants[label] = replace(load_team_file(team_file, config), workflow=name)
     solver = TeamSolver(
-        config,
-        RunStore(store),
-        open_sandbox(),
-        Budget(max_tokens=task_tokens),
-        use_cache=cache,
-        variants=variants,
+        config, RunStore(opts.store), open_sandbox(), opts.budget, use_cache=opts.cache, variants=variants
     )
     common: dict[str, Any] = {
-        "limit": limit,
-        "sample": sample,
-        "held_out": held_out,
-        "seed": seed,
-        "workers": workers,
+        "limit": opts.limit,
+        "sample": opts.sample,
+        "held_out": opts.held_out,
+        "seed": opts.seed,
+        "workers": opts.workers,
         "console": console,
         "sandbox": solver.sandbox,
     }
-
-    def describe(labels: list[str]) -> dict[str, Any]:
-        return invocation(
-            labels, {w: solver.team(w) for w in labels}, sandbox=solver.sandbox.name, workers=workers,
-            cache=cache, selection={"limit": limit, "sample": sample, "seed": seed, "held_out": held_out},
-        )  # fmt: skip
-
-    entry = describe(workflows)
+    entry = opts.manifest({w: solver.team(w) for w in workflows}, solver.sandbox)
     summary = run_benchmark(
-        dataset, workflows, solver, export=export, resume=resume, out_dir=out, manifest=entry, **common
-    )
-    if baseline:
-        extra = _baselines(summary.to_json(), workflows)
-        if extra:
-            results = Path(summary.files["results"])
-            everything = workflows + extra
-            entry = describe(everything) | {"started": entry["started"]}  # the same invocation
-            summary = run_benchmark(
-                dataset, everything, solver, export=export, resume=results, manifest=entry, **common
-            )
+        opts.dataset, workflows, solver, export=opts.export, resume=opts.resume, out_dir=opts.out,
+        manifest=entry, **common,
+    )  # fmt: skip
+    extra = _baselines(summary.to_json(), workflows) if baseline else []
+    if extra:
+        everything = workflows + extra
+        teams = {w: solver.team(w) for w in everything}
+        entry = opts.manifest(teams, solver.sandbox) | {"started": entry["started"]}  # the same invocation
+        summary = run_benchmark(
+            opts.dataset, everything, solver, export=opts.export, resume=Path(summary.files["results"]),
+            manifest=entry, **common,
+        )  # fmt: skip
     report: dict[str, Any] = {"summary": summary.to_json()}
     if oracle_k:
-        sampled = TeamSolver(
-            config, solver.store, solver.sandbox, solver.budget, sampled=True, use_cache=cache
-        )
-        report["oracle"] = oracle(dataset, sampled, oracle_k, **common).to_json()
+        sampled = replace(solver, sampled=True, variants={})
+        report["oracle"] = oracle(opts.dataset, sampled, oracle_k, **common).to_json()
         console.print(f"oracle ceiling (any of {oracle_k} samples passes): {report['oracle']['rate']:.1%}")
-    if as_json:  # the table was already shown on stderr while it ran
-        typer.echo(json.dumps(report, ensure_ascii=False))
+    return report
 
 
 def _baselines(summary: dict[str, Any], workflows: list[str]) -> list[str]:
