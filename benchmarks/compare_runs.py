@@ -11,23 +11,14 @@ task that flips between runs (the run-to-run noise a single figure hides).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from sparring.bench.results import TaskResult
+from sparring.bench.results import TaskResult, read_results
+from sparring.errors import SparringError
 
 
-def load(folder: Path, workflow: str) -> dict[str, TaskResult]:
-    path = folder / "results.jsonl" if folder.is_dir() else folder
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            r = TaskResult.from_json(json.loads(line))
-        except (ValueError, TypeError):
-            continue  # a line cut short by an interrupted run
-        if r.workflow == workflow:
-            out[r.task_id] = r
-    return out
+def load(path: Path, workflow: str) -> dict[str, TaskResult]:
+    return {r.task_id: r for r in read_results(path) if r.workflow == workflow}
 
 
 def main() -> None:
@@ -37,26 +28,28 @@ def main() -> None:
     args = parser.parse_args()
     if len(args.runs) < 2:
         parser.error("give at least two runs to compare")
-    runs = {str(p): load(p, args.workflow) for p in args.runs}
+    try:
+        runs = {str(p): load(p, args.workflow) for p in args.runs}
+    except SparringError as exc:
+        parser.error(str(exc))
     for name, rows in runs.items():
         if not rows:
             parser.error(f"{name}: no {args.workflow} rows")
     common = sorted(set.intersection(*(set(r) for r in runs.values())), key=_order)
     print(f"{args.workflow}: {len(runs)} runs over the {len(common)} tasks all of them finished")
     for field in ("base", "plus"):
+        if any(getattr(rows[t], field) is None for rows in runs.values() for t in common):
+            print(f"  {field}: not recorded by every run")
+            continue
         counts = []
         for name, rows in runs.items():
-            got = [getattr(rows[t], field) for t in common]
-            if any(g is None for g in got):
-                break
-            counts.append(sum(bool(g) for g in got))
-            print(f"  {field:4s} {counts[-1]:4d}  {counts[-1] / len(common):6.1%}  {name}")
-        else:
-            mean = sum(counts) / len(counts)
-            always = sum(all(getattr(rows[t], field) for rows in runs.values()) for t in common)
-            ever = sum(any(getattr(rows[t], field) for rows in runs.values()) for t in common)
-            share = mean / len(common)
-            print(f"  {field:4s} mean {mean:.1f} ({share:.1%}); every run {always}, some run {ever}")
+            counts.append(sum(bool(getattr(rows[t], field)) for t in common))
+            print(f"  {field:4s} {counts[-1]:4d}  {counts[-1] / max(len(common), 1):6.1%}  {name}")
+        mean = sum(counts) / len(counts)
+        always = sum(all(getattr(rows[t], field) for rows in runs.values()) for t in common)
+        ever = sum(any(getattr(rows[t], field) for rows in runs.values()) for t in common)
+        share = mean / max(len(common), 1)
+        print(f"  {field:4s} mean {mean:.1f} ({share:.1%}); every run {always}, some run {ever}")
     flips = [t for t in common if len({rows[t].passed for rows in runs.values()}) > 1]
     print(f"tasks whose headline verdict differs between runs: {len(flips)}")
     for t in flips:

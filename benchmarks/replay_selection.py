@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from sparring.bench.benchmark import _scorer
+from sparring.bench.benchmark import scorer_for
 from sparring.bench.datasets import load_dataset
 from sparring.evidence import Case, Evidence, Outcome, run_cases
 from sparring.probes import probe_cases
@@ -131,7 +131,7 @@ def open_runs(
     db = sqlite3.connect(store)
     query = "SELECT run_id FROM runs WHERE workflow=? AND status!='running'"
     runs = [r for (r,) in db.execute(query, (workflow,))]
-    return {t.task_id: t for t in data.tasks}, _scorer(data, None, None, None), db, runs
+    return {t.task_id: t for t in data.tasks}, scorer_for(data, None, None, None), db, runs
 
 
 def main() -> None:

@@ -15,34 +15,28 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sparring.bench.benchmark import _scorer
+from sparring.bench.benchmark import scorer_for
 from sparring.bench.datasets import load_dataset
+from sparring.bench.results import RESULTS_NAME, read_results
 from sparring.bench.runner import run_parallel
 from sparring.bench.scoring import Score
+from sparring.errors import SparringError
 
 
-def rows_of(path: Path) -> list[dict[str, Any]]:
-    """Rows with task_id, workflow, solution and the recorded verdicts (results.jsonl or an export)."""
-    file = path / "results.jsonl" if path.is_dir() else path
-    rows = []
-    for line in file.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by an interrupted run
-        if isinstance(row, dict) and {"task_id", "workflow", "solution"} <= row.keys():
-            rows.append(
-                {
-                    **row,
-                    "base": row.get("base", row.get("pass_base")),
-                    "plus": row.get("plus", row.get("pass_plus")),
-                }
-            )
-    return rows
+def rows_of(path: Path, sha256: str) -> list[dict[str, Any]]:
+    """Rows with task_id, workflow, solution and the recorded verdicts: a results file (checked to
+    be of this dataset file) or an export (which does not record the dataset's hash)."""
+    file = path / RESULTS_NAME if path.is_dir() else path
+    first = next(iter(file.read_text(encoding="utf-8").splitlines()), "")
+    if '"pass_base"' in first:  # an --export
+        rows = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [r | {"base": r["pass_base"], "plus": r["pass_plus"]} for r in rows]
+    return [asdict(r) for r in read_results(file, sha256)]
 
 
 def main() -> None:
@@ -52,15 +46,19 @@ def main() -> None:
     parser.add_argument("--workflow", action="append", default=[], help="only these workflows")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    if not args.results.exists():
-        parser.error(f"not found: {args.results}")
-    data = load_dataset(args.dataset)
+    try:
+        data = load_dataset(args.dataset)
+        rows = rows_of(args.results, data.sha256)
+    except (SparringError, OSError, ValueError, KeyError) as exc:
+        parser.error(f"{type(exc).__name__}: {exc}" if not isinstance(exc, SparringError) else str(exc))
     tasks = {t.task_id: t for t in data.tasks}
-    rows = [r for r in rows_of(args.results) if not args.workflow or r["workflow"] in args.workflow]
+    rows = [r for r in rows if not args.workflow or r["workflow"] in args.workflow]
+    if not rows:
+        parser.error(f"no rows{' of ' + ', '.join(args.workflow) if args.workflow else ''} in {args.results}")
     unknown = sorted({r["task_id"] for r in rows} - tasks.keys())
     if unknown:
         parser.error(f"{len(unknown)} task ids are not in {args.dataset}, e.g. {unknown[0]}")
-    scorer = _scorer(data, None, None, None)
+    scorer = scorer_for(data, None, None, None)
 
     def job(index: int) -> tuple[int, Score]:
         return index, scorer.score(tasks[rows[index]["task_id"]], rows[index]["solution"])

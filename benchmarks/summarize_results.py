@@ -16,8 +16,9 @@ from pathlib import Path
 from rich.console import Console
 
 from sparring.bench.report import write_reports
-from sparring.bench.results import TaskResult
+from sparring.bench.results import read_results
 from sparring.bench.summary import summarize
+from sparring.errors import SparringError
 
 
 def main() -> None:
@@ -25,13 +26,10 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--write", action="store_true", help="write report.md, report.json and plot.png")
     args = parser.parse_args()
-    lines = (args.folder / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    results = []
-    for line in lines:
-        try:
-            results.append(TaskResult.from_json(json.loads(line)))
-        except ValueError:
-            continue  # a line cut short by an interrupted run
+    try:
+        results = read_results(args.folder)
+    except SparringError as exc:
+        parser.error(str(exc))
     workflows = list(dict.fromkeys(r.workflow for r in results))
     tasks_by_wf = {w: {r.task_id for r in results if r.workflow == w} for w in workflows}
     common = set.intersection(*tasks_by_wf.values()) if tasks_by_wf else set()

@@ -3,52 +3,69 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sparring.bench import manifest
 from sparring.workflows import TeamConfig
 
+ROLE = 'name = "coder"\ndescription = "d"\nsystem = "s"\nprompt = "{}"\n'
 
-def _entry(started: str, **changes: object) -> dict[str, object]:
+
+def _entry(**changes: object) -> dict[str, Any]:
     team = TeamConfig("sop", {"samples": 4})
     entry = manifest.invocation(
         ["sop"], {"sop": team}, sandbox="bwrap", workers=2, cache=False, selection={}, argv=["bench", "x"]
     )
-    return entry | {"started": started} | changes
+    return entry | changes
 
 
-def test_records_append_and_a_repeated_invocation_replaces_its_own_line(tmp_path: Path) -> None:
-    manifest.record(tmp_path, _entry("t1"))
-    manifest.record(tmp_path, _entry("t1", workers=1))  # the same invocation, recorded again
-    manifest.record(tmp_path, _entry("t2"))
-    assert [(e["started"], e["workers"]) for e in manifest.read(tmp_path)] == [("t1", 1), ("t2", 2)]
+def test_an_invocation_keeps_one_line_and_counts_the_rows_it_added(tmp_path: Path) -> None:
+    first, second = _entry(), _entry()
+    manifest.begin(tmp_path, first, resumed=False)
+    manifest.record(tmp_path, first, added=3)
+    manifest.record(tmp_path, first | {"workers": 1}, added=2)  # the same invocation adds its baselines
+    manifest.begin(tmp_path, second, resumed=True)
+    assert [(e["id"], e["workers"], e.get("rows")) for e in manifest.read(tmp_path)] == [
+        (first["id"], 1, 5),
+        (second["id"], 2, None),  # started, not finished
+    ]
+    manifest.begin(tmp_path, _entry(), resumed=False)  # a fresh results file: a fresh manifest
+    assert len(manifest.read(tmp_path)) == 1
 
 
-def test_a_damaged_line_is_skipped_when_read_and_kept_when_appending(tmp_path: Path) -> None:
-    manifest.record(tmp_path, _entry("t1"))
+def test_a_damaged_line_is_skipped_when_read_and_kept_when_writing(tmp_path: Path) -> None:
+    manifest.record(tmp_path, _entry(started="t1"))
     with (tmp_path / manifest.MANIFEST_NAME).open("a", encoding="utf-8") as fh:
         fh.write('{"cut short\n')
-    manifest.record(tmp_path, _entry("t2"))
+    manifest.record(tmp_path, _entry(started="t2"))
     assert [e["started"] for e in manifest.read(tmp_path)] == ["t1", "t2"]
     assert '{"cut short' in (tmp_path / manifest.MANIFEST_NAME).read_text(encoding="utf-8")
 
 
-def test_differences_name_source_team_and_model_but_not_other_workflows() -> None:
-    one = _entry("t1")
-    assert _entry("t2")["command"] == "sparring bench x"
-    assert manifest.differences([one, _entry("t2")]) == []
-    assert manifest.differences([one, _entry("t2", teams={"single": "abc"})]) == []  # another workflow
-    assert manifest.differences([one, _entry("t2", source="sparring 9")]) == ["source"]
-    assert manifest.differences([one, _entry("t2", teams={"sop": "other"})]) == ["team of sop"]
-    other_model = _entry("t2", models={"local": "another file"})
-    assert manifest.differences([one, other_model]) == ["model local"]
+def test_differences_name_source_team_and_model_of_invocations_that_wrote_rows() -> None:
+    one = _entry(rows=4)
+    assert _entry()["command"] == "sparring bench x"
+    assert manifest.differences([one, _entry(rows=1)]) == []
+    assert manifest.differences([one, _entry(teams={"single": "abc"})]) == []  # another workflow
+    assert manifest.differences([one, _entry(source="sparring 9")]) == ["source"]
+    assert manifest.differences([one, _entry(source="sparring 9", rows=0)]) == []  # it added nothing
+    assert manifest.differences([one, _entry(teams={"sop": "other"})]) == ["team of sop"]
+    assert manifest.differences([one, _entry(models={"local": "another file"})]) == ["model local"]
 
 
-def test_the_team_digest_follows_settings_and_role_prompts(tmp_path: Path) -> None:
-    base = TeamConfig("sop", {"samples": 4})
-    assert manifest.team_digest(base) == manifest.team_digest(TeamConfig("sop", {"samples": 4}))
-    assert manifest.team_digest(base) != manifest.team_digest(TeamConfig("sop", {"samples": 8}))
-    role = tmp_path / "coder.toml"
-    role.write_text('name = "coder"\ndescription = "d"\nsystem = "s"\nprompt = "p"\n', encoding="utf-8")
-    assert manifest.team_digest(base) != manifest.team_digest(
-        TeamConfig("sop", {"samples": 4}, role_dirs=(str(role),))
-    )
+def test_the_team_digest_follows_settings_and_prompt_content_not_paths(tmp_path: Path) -> None:
+    def digest(prompt: str, folder: str, samples: int = 4) -> str:
+        role = tmp_path / folder / "coder.toml"
+        role.parent.mkdir(exist_ok=True)
+        role.write_text(ROLE.format(prompt), encoding="utf-8")
+        return manifest.team_digest(TeamConfig("sop", {"samples": samples}, role_dirs=(str(role),)))
+
+    assert digest("p", "a") == digest("p", "b")  # the same team in another checkout
+    assert digest("p", "a") != digest("q", "a")
+    assert digest("p", "a") != digest("p", "a", samples=8)
+
+
+def test_the_default_model_is_named_by_its_hash() -> None:
+    assert manifest.model_identity("local") == manifest.model_identity("local:")
+    assert "sha256:" in manifest.model_identity("local")
+    assert manifest.model_identity("openai:gpt-4o") == "openai:gpt-4o"

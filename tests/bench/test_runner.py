@@ -261,12 +261,13 @@ def test_one_workflow_under_two_team_files_runs_side_by_side(
     assert (
         entry["workflows"] == ["sop", f"sop:{one}"] and entry["teams"]["sop"] != entry["teams"][f"sop:{one}"]
     )
-    assert entry["selection"]["limit"] == 1 and entry["dataset_sha256"] and "sparring" in entry["source"]
+    assert entry["command"].startswith("sparring bench ") and "--json" in entry["command"]
+    assert entry["rows"] == 2 and entry["selection"]["limit"] == 1 and entry["dataset_sha256"]
 
-    # resumed under another team: nothing left to solve, but the report flags the pooled rows
-    resumed = [*argv[:6], "--team", str(one), "--resume", str(tmp_path / "o"), *out[:2], *out[4:]]
-    assert main(resumed) == 0
-    assert len(manifest.read(tmp_path / "o")) == 2
+    # resumed under another team for one more task: the report flags rows pooled from two teams
+    more = ["bench", str(subset_file), "--limit", "2", "-w", "sop", "--team", str(one), "--no-baseline"]
+    assert main([*more, "--resume", str(tmp_path / "o"), *out[:2], *out[4:]]) == 0
+    assert [e["rows"] for e in manifest.read(tmp_path / "o")] == [2, 1]
     assert "differ in: team of sop." in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
 
     assert main(["bench", str(subset_file), "-w", "sop:", *out]) == 1

@@ -16,20 +16,19 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sparring.bench import manifest
 from sparring.bench.canonical import CanonicalOutputs
 from sparring.bench.datasets import BenchTask, Dataset, load_dataset, select_tasks
-from sparring.bench.manifest import record
+from sparring.bench.manifest import begin, record
 from sparring.bench.oracle import OracleResult, oracle_at_k
 from sparring.bench.report import report_paths, write_reports
-from sparring.bench.results import ResultsFile, TaskResult, write_export
+from sparring.bench.results import RESULTS_NAME, ResultsFile, TaskResult, write_export
 from sparring.bench.runner import Solver, run_parallel, solve_and_score
 from sparring.bench.scoring import Scorer, ScoringLimits
 from sparring.bench.summary import BenchSummary, summarize
 from sparring.config import data_dir
 from sparring.errors import ConfigError
 from sparring.sandbox import Sandbox, open_sandbox
-
-RESULTS_NAME = "results.jsonl"
 
 
 def progress_bar(console: Console) -> Progress:
@@ -43,7 +42,7 @@ def progress_bar(console: Console) -> Progress:
     )
 
 
-def _scorer(
+def scorer_for(
     data: Dataset, sandbox: Sandbox | None, scoring: ScoringLimits | None, cache: Path | None
 ) -> Scorer:
     box = sandbox if sandbox is not None else open_sandbox()
@@ -116,7 +115,7 @@ def finish(
     if export is not None:
         summary.files["export"] = str(export)
         write_export(Path(export), results)
-    write_reports(summary, out)
+    write_reports(summary, out, manifest.read(store.path.parent))
     console.print(summary)
     return summary
 
@@ -151,11 +150,13 @@ def run_benchmark(
     console = console or Console()
     data = load_dataset(dataset)
     tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed, held_out=held_out)
-    scorer = _scorer(data, sandbox, scoring, cache)
+    scorer = scorer_for(data, sandbox, scoring, cache)
     out, results_path = output_paths(data.name, out_dir, resume)
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
-    if manifest is not None:  # what produced these rows, beside them (``sparring.bench.manifest``)
-        record(out, {**manifest, "dataset_sha256": data.sha256})
+    entry = None if manifest is None else {**manifest, "dataset_sha256": data.sha256}
+    if entry is not None:  # what produced these rows, beside them (``sparring.bench.manifest``)
+        begin(results_path.parent, entry, resumed=resume is not None)
+    before = len(store.done)
     start = time.monotonic()
     by_id = {t.task_id: t for t in tasks}
 
@@ -165,6 +166,8 @@ def run_benchmark(
     with progress_bar(console) as progress:
         _prepare(tasks, scorer, progress, workers)
         solve_all(list(by_id), workflows, job, store, workers=workers, progress=progress)
+    if entry is not None:
+        record(results_path.parent, entry, added=len(store.done) - before)
 
     def summary_of(results: list[TaskResult]) -> BenchSummary:
         return summarize(
@@ -201,7 +204,7 @@ def oracle(
     console = console or Console()
     data = load_dataset(dataset)
     tasks = select_tasks(data.tasks, limit=limit, sample=sample, seed=seed, held_out=held_out)
-    scorer = _scorer(data, sandbox, scoring, cache)
+    scorer = scorer_for(data, sandbox, scoring, cache)
     with progress_bar(console) as progress:
         _prepare(tasks, scorer, progress, workers)
         bar = progress.add_task(f"oracle@{k}", total=len(tasks), status="")

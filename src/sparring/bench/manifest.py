@@ -1,4 +1,4 @@
-"""What produced a benchmark's results: one record per invocation, appended beside ``results.jsonl``.
+"""What produced a benchmark's results: one record per invocation, kept beside ``results.jsonl``.
 
 A results folder can be resumed over several sessions, machines and commits, and its rows are
 pooled into one table. ``manifest.jsonl`` keeps, for every invocation that wrote to it, the command,
@@ -16,7 +16,8 @@ import os
 import platform
 import shlex
 import subprocess
-import sys
+import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -33,7 +34,9 @@ def source_version() -> str:
     """``sparring <version>``, plus the git commit when the package runs from a git work tree."""
     version = f"sparring {sparring.__version__}"
     here = Path(sparring.__file__).resolve().parent
-    try:
+    try:  # only a repository that tracks this very package (not one it is merely installed inside)
+        if not _git(here, "ls-files", "--error-unmatch", "__init__.py"):
+            return version
         commit = _git(here, "rev-parse", "HEAD")
         dirty = _git(here, "status", "--porcelain", "--untracked-files=no", "--", ".")
     except (OSError, subprocess.SubprocessError):
@@ -54,7 +57,7 @@ def model_identity(spec: str) -> str:
     from sparring.llm import fetch
 
     kind, _, arg = spec.partition(":")
-    if spec == "local":
+    if kind == "local" and not arg:  # ``local`` and ``local:`` are the default model
         model = fetch.default_model()
         return f"{model.name} sha256:{model.sha256[:16]}"
     if kind == "local" and arg and arg != "tiny":
@@ -67,14 +70,16 @@ def model_identity(spec: str) -> str:
 
 
 def team_digest(config: Any) -> str:
-    """A short digest of a team: its workflow, settings, models and the role prompts in effect."""
+    """A short digest of what a team is, wherever it runs: workflow, settings, the model behind each
+    role (``model_identity``) and the content of the role prompts in effect — not file paths."""
     from sparring.roles import load_roles
 
     roles = {
         name: {k: v for k, v in asdict(role).items() if k != "source"}
         for name, role in sorted(load_roles(config.role_dirs).items())
     }
-    blob = json.dumps([config.as_dict(), roles], sort_keys=True, default=str)
+    models = {role: model_identity(spec) for role, spec in sorted(config.models.items())}
+    blob = json.dumps([config.workflow, dict(config.settings), models, roles], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -86,11 +91,8 @@ def _engine() -> str:
 
 
 def _command(argv: Sequence[str] | None) -> str:
-    """The command line, when the process is the ``sparring`` CLI (not, say, a test runner)."""
     if argv is None:
-        if Path(sys.argv[0]).name not in ("sparring", "__main__.py"):
-            return "(not run from the sparring command line)"
-        argv = sys.argv[1:]
+        return "(not run from the sparring command line)"
     return shlex.join(["sparring", *argv])
 
 
@@ -104,9 +106,11 @@ def invocation(
     selection: Mapping[str, Any],
     argv: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The record of one ``sparring bench`` invocation; ``teams`` maps each workflow to its config."""
+    """The record of one ``sparring bench`` invocation (``argv``: its arguments, when it came from the
+    command line); ``teams`` maps each workflow to its config. ``rows`` is added as it finishes."""
     specs = sorted({spec for team in teams.values() for spec in team.models.values()})
     return {
+        "id": uuid.uuid4().hex,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": _command(argv),
         "source": source_version(),
@@ -124,17 +128,33 @@ def invocation(
     }
 
 
-def record(out_dir: Path, entry: Mapping[str, Any]) -> None:
-    """Append ``entry`` to the folder's manifest; an invocation recorded again (same start and
-    command, e.g. after adding its baselines) replaces its own last line instead."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / MANIFEST_NAME
+def record(folder: Path, entry: Mapping[str, Any], *, added: int | None = None) -> None:
+    """Write ``entry`` into the folder's manifest: appended if new, else in place of its own line
+    (same ``id``: the invocation going on, adding baselines or finishing); ``added`` result rows are
+    counted into its ``rows``. The file is replaced atomically; lines that do not parse are kept."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MANIFEST_NAME
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    last = _parse(lines[-1]) if lines else None
-    if last is not None and all(last.get(k) == entry.get(k) for k in ("started", "command")):
-        lines.pop()
-    lines.append(json.dumps(dict(entry), ensure_ascii=False))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mine = [i for i, line in enumerate(lines) if (_parse(line) or {}).get("id") == entry.get("id")]
+    old = (_parse(lines[mine[-1]]) or {}) if mine else {}
+    merged = {**old, **entry}
+    if added is not None:
+        merged["rows"] = int(old.get("rows", 0)) + added
+    text = json.dumps(merged, ensure_ascii=False)
+    if mine:
+        lines[mine[-1]] = text
+    else:
+        lines.append(text)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.replace(fh.name, path)
+
+
+def begin(folder: Path, entry: Mapping[str, Any], *, resumed: bool) -> None:
+    """Record an invocation as it starts; a fresh (not resumed) results file starts a fresh manifest."""
+    if not resumed:
+        (folder / MANIFEST_NAME).unlink(missing_ok=True)
+    record(folder, entry)
 
 
 def _parse(line: str) -> dict[str, Any] | None:
@@ -155,14 +175,16 @@ def read(out_dir: Path) -> list[dict[str, Any]]:
 
 
 def differences(entries: Sequence[Mapping[str, Any]]) -> list[str]:
-    """What pooled invocations disagree on: the source; a workflow's team (settings, models, role
-    prompts); what one model spec stood for. Invocations that ran different workflows do not differ."""
+    """What the invocations that wrote rows disagree on: the source; a workflow's team (settings,
+    models, role prompts); what one model spec stood for. Invocations that added no rows do not
+    count (one that was interrupted may have, so it does); ones that ran other workflows do not differ."""
+    writers = [e for e in entries if e.get("rows", 1)]
     found = []
-    if len({e.get("source") for e in entries}) > 1:
+    if len({e.get("source") for e in writers}) > 1:
         found.append("source")
     for key, label in (("teams", "team of {}"), ("models", "model {}")):
         seen: dict[str, set[str]] = {}
-        for entry in entries:
+        for entry in writers:
             for name, value in (entry.get(key) or {}).items():
                 seen.setdefault(name, set()).add(str(value))
         found += [label.format(name) for name, values in seen.items() if len(values) > 1]

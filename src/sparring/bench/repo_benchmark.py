@@ -17,7 +17,7 @@ from rich.console import Console
 
 from sparring.bench.benchmark import finish, output_paths, progress_bar, solve_all
 from sparring.bench.instances import RepoInstance, RepoIssue, load_instances
-from sparring.bench.manifest import record
+from sparring.bench.manifest import begin, record
 from sparring.bench.repo_scoring import score_patch
 from sparring.bench.results import ResultsFile, TaskResult
 from sparring.bench.runner import TASK_FAILURES, usage_of
@@ -126,8 +126,10 @@ def run_repo_benchmark(
     box = sandbox if sandbox is not None else open_sandbox()
     out, results_path = output_paths(data.name, out_dir, resume)
     store = ResultsFile(results_path, data.sha256, resume=resume is not None)
-    if manifest is not None:  # what produced these rows, beside them (``sparring.bench.manifest``)
-        record(out, {**manifest, "dataset_sha256": data.sha256})
+    entry = None if manifest is None else {**manifest, "dataset_sha256": data.sha256}
+    if entry is not None:  # what produced these rows, beside them (``sparring.bench.manifest``)
+        begin(results_path.parent, entry, resumed=resume is not None)
+    before = len(store.done)
     start = time.monotonic()
     with progress_bar(console) as progress:
         # a resumed run prepares only the instances some workflow has not finished yet
@@ -144,6 +146,8 @@ def run_repo_benchmark(
             )
 
         solve_all(list(instances), workflows, job, store, workers=workers, progress=progress)
+    if entry is not None:
+        record(results_path.parent, entry, added=len(store.done) - before)
 
     def summary_of(results: list[TaskResult]) -> BenchSummary:
         wall = time.monotonic() - start

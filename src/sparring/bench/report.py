@@ -57,11 +57,12 @@ def provenance(invocations: list[dict[str, Any]]) -> list[str]:
     differ = manifest.differences(invocations)
     if differ:
         lines += [f"**Pooled rows come from invocations that differ in: {', '.join(differ)}.**", ""]
-    lines += ["| started | source | models | command |", "|---|---|---|---|"]
+    lines += ["| started | source | models | rows | command |", "|---|---|---|---|---|"]
     for entry in invocations:
         models = ", ".join(sorted(set((entry.get("models") or {}).values())))
-        command = f"`{entry.get('command', '?')}`"
-        cells = [entry.get("started", "?"), entry.get("source", "?"), models, command]
+        command = f"`` {entry.get('command', '?')} ``"  # a double-backtick span may hold backticks
+        rows = entry.get("rows", "unfinished")
+        cells = [entry.get("started", "?"), entry.get("source", "?"), models, rows, command]
         lines.append("| " + " | ".join(" ".join(str(c).split()).replace("|", "\\|") for c in cells) + " |")
     return lines
 
@@ -120,11 +121,14 @@ def report_paths(out_dir: Path) -> dict[str, Path]:
     }
 
 
-def write_reports(summary: BenchSummary, out_dir: Path) -> None:
-    """Write report.md, report.json and plot.png into ``out_dir``, with the folder's manifest."""
+def write_reports(
+    summary: BenchSummary, out_dir: Path, invocations: list[dict[str, Any]] | None = None
+) -> None:
+    """Write report.md, report.json and plot.png into ``out_dir``, naming the ``invocations`` that
+    produced the results (default: the manifest in ``out_dir``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = report_paths(out_dir)
-    invocations = manifest.read(out_dir)
+    invocations = manifest.read(out_dir) if invocations is None else invocations
     paths["report_md"].write_text(markdown(summary, invocations), encoding="utf-8")
     data = summary.to_json()
     if invocations:

@@ -16,6 +16,7 @@ from typing import Any
 from sparring.errors import ConfigError, TaskError
 
 FORMAT = 1
+RESULTS_NAME = "results.jsonl"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,39 @@ class TaskResult:
         return cls(**data)
 
 
+def read_results(path: Path, sha256: str | None = None) -> list[TaskResult]:
+    """The results in a file (or in a folder's ``results.jsonl``), without changing it. A last line
+    cut short by a kill is dropped; any other bad line, or (with ``sha256``) a result written for
+    another dataset file, is an error naming the line."""
+    path = path / RESULTS_NAME if path.is_dir() else path
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"no benchmark results at {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    kept: list[TaskResult] = []
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            result = TaskResult.from_json(data)
+        except (ValueError, TypeError) as exc:
+            if lineno == len(lines):
+                break  # the last line was being written when the benchmark stopped
+            raise TaskError(f"{path}:{lineno}: not a benchmark result: {exc}") from None
+        if sha256 is not None and result.dataset_sha256 != sha256:
+            raise TaskError(
+                f"{path}:{lineno}: written for another dataset file "
+                f"(sha256 {result.dataset_sha256[:12]}…, now {sha256[:12]}…)"
+            )
+        kept.append(result)
+    return kept
+
+
 class ResultsFile:
     """Appends results as JSON lines; on resume, reads the finished pairs of the same dataset.
 
@@ -81,24 +115,7 @@ class ResultsFile:
             fh.writelines(json.dumps(r.to_json()) + "\n" for r in self.done.values())
 
     def _read(self) -> list[TaskResult]:
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        kept: list[TaskResult] = []
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                result = TaskResult.from_json(json.loads(line))
-            except (ValueError, TypeError) as exc:
-                if lineno == len(lines):
-                    break  # the last line was being written when the benchmark stopped
-                raise TaskError(f"{self.path}:{lineno}: not a benchmark result: {exc}") from None
-            if result.dataset_sha256 != self.sha256:
-                raise TaskError(
-                    f"{self.path}:{lineno}: written for another dataset file "
-                    f"(sha256 {result.dataset_sha256[:12]}…, now {self.sha256[:12]}…)"
-                )
-            kept.append(result)
-        return kept
+        return read_results(self.path, self.sha256)
 
     def append(self, result: TaskResult) -> None:
         with self.path.open("a", encoding="utf-8") as fh:

@@ -15,7 +15,9 @@ err_console = Console(stderr=True, highlight=False, emoji=False)
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, prog_name="sparring")
+        # the arguments travel with the context, so a benchmark can record the command that ran it
+        words = list(sys.argv[1:] if argv is None else argv)
+        app(args=argv, prog_name="sparring", obj={"argv": words})
     except SparringError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return 1

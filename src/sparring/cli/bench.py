@@ -104,6 +104,7 @@ def charged(meter: Meter) -> Iterator[None]:
 
 
 def bench_command(
+    ctx: typer.Context,
     dataset: Annotated[
         str,
         typer.Argument(
@@ -152,18 +153,23 @@ def bench_command(
     and time per task."""
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise ConfigError(f"--out must be a directory, and {out} is a file")
+    repositories = is_instance_file(dataset)
+    if repositories:
+        if sample is not None or oracle_k:
+            raise ConfigError("--sample and --oracle are for function datasets, not repository instances")
+        workflow = workflow or ["single", "repo"]
+        for name in workflow:
+            check_repo_workflow(name)
     config = TeamConfig(models=parse_role_models(role, model))
     if team:
         config = load_team_file(team, config)
     opts = _Options(
         dataset, config, limit=limit, sample=sample, seed=seed, held_out=held_out, workers=workers,
         export=export, resume=resume, out=out, store=store, cache=cache,
-        budget=Budget(max_tokens=task_tokens),
+        budget=Budget(max_tokens=task_tokens), argv=(ctx.obj or {}).get("argv"),
     )  # fmt: skip
-    if is_instance_file(dataset):
-        if sample is not None or oracle_k:
-            raise ConfigError("--sample and --oracle are for function datasets, not repository instances")
-        report = _bench_repositories(opts, workflow or ["single", "repo"])
+    if repositories:
+        report = _bench_repositories(opts, workflow)
     else:
         report = _bench_functions(opts, workflow or ["single", "sop"], baseline=baseline, oracle_k=oracle_k)
     if as_json:  # the table was already shown on stderr while it ran
@@ -187,18 +193,17 @@ class _Options:
     store: str | None
     cache: bool
     budget: Budget
+    argv: list[str] | None  # the command line, recorded in the manifest
 
     def manifest(self, teams: Mapping[str, TeamConfig], sandbox: Sandbox) -> dict[str, Any]:
         selection = {"limit": self.limit, "sample": self.sample, "seed": self.seed, "held_out": self.held_out}
         return invocation(
             list(teams), teams, sandbox=sandbox.name, workers=self.workers, cache=self.cache,
-            selection=selection,
+            selection=selection, argv=self.argv,
         )  # fmt: skip
 
 
 def _bench_repositories(opts: _Options, workflows: list[str]) -> dict[str, Any]:
-    for name in workflows:
-        check_repo_workflow(name)
     config = replace(opts.config, workflow=workflows[0])
     solver = RepoTeamSolver(config, RunStore(opts.store), open_sandbox(), opts.budget, use_cache=opts.cache)
     entry = opts.manifest({w: replace(config, workflow=w) for w in workflows}, solver.sandbox)
@@ -241,7 +246,8 @@ def _bench_functions(
     if extra:
         everything = workflows + extra
         teams = {w: solver.team(w) for w in everything}
-        entry = opts.manifest(teams, solver.sandbox) | {"started": entry["started"]}  # the same invocation
+        same = {"id": entry["id"], "started": entry["started"]}  # the same invocation, with its baselines
+        entry = opts.manifest(teams, solver.sandbox) | same
         summary = run_benchmark(
             opts.dataset, everything, solver, export=opts.export, resume=Path(summary.files["results"]),
             manifest=entry, **common,
