@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from sparring.errors import ConfigError
 from sparring.sandbox import open_sandbox
-from sparring.store import RunStore, export_run, list_runs, show_run
+from sparring.store import RunStore, default_store_path, export_run, list_runs, show_run, write_run_html
 from sparring.workflows import resume
 
 console = Console(highlight=False, emoji=False)
@@ -77,9 +79,28 @@ def _detail(kind: str, payload: dict[str, Any]) -> str:
 
 
 @runs_app.command("export")
-def export(run_id: RunId, store: StoreOpt = None) -> None:
-    """The whole run as one JSON document: config, events, checkpoints' result."""
-    typer.echo(json.dumps(export_run(RunStore(store), run_id), ensure_ascii=False, default=str))
+def export(
+    run_id: RunId,
+    store: StoreOpt = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Write one offline HTML page to read the run."),
+    ] = None,
+) -> None:
+    """The whole run as one JSON document (config, events, result), or with --html as one offline page."""
+    runs = _existing_store(store)
+    if html is None:
+        typer.echo(json.dumps(export_run(runs, run_id), ensure_ascii=False, default=str))
+        return
+    typer.echo(str(write_run_html(runs, run_id, html)))
+
+
+def _existing_store(store: str | None) -> RunStore:
+    """The run store at ``store`` (or the default), refusing to create one that is not there."""
+    path = Path(store) if store is not None else default_store_path()
+    if str(path) != ":memory:" and not path.is_file():
+        raise ConfigError(f"no run store at {path} (give --store PATH or set SPARRING_STORE)")
+    return RunStore(path)
 
 
 @runs_app.command("resume")

@@ -3,10 +3,12 @@
 sqlite.py   RunStore (SQLite, WAL), Event, Checkpoint, RunRecord
 schema.py   the versioned schema and its migrations
 runs.py     list_runs / show_run / export_run for the CLI
+html.py     render_run / write_run_html: one run as a single offline HTML page (template run.html.j2)
 """
 
 from __future__ import annotations
 
+from sparring.store.html import render_run, write_run_html
 from sparring.store.runs import RunSummary, RunView, export_run, list_runs, show_run, status_of
 from sparring.store.sqlite import (
     FINISHED,
@@ -31,7 +33,9 @@ __all__ = [
     "default_store_path",
     "export_run",
     "list_runs",
+    "render_run",
     "show_run",
     "status_of",
     "to_json",
+    "write_run_html",
 ]
