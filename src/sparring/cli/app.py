@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sparring import __version__
 from sparring.cli.bench import bench_command
+from sparring.cli.doctor import doctor_command
 from sparring.cli.lessons import lessons_app
 from sparring.cli.models import models_app
 from sparring.cli.review import review_command
@@ -35,6 +36,7 @@ app.command("demo")(demo_command)
 app.command("sandbox")(sandbox_command)
 app.command("bench")(bench_command)
 app.command("review")(review_command)
+app.command("doctor")(doctor_command)
 
 ModelOpt = Annotated[
     str,
