@@ -80,6 +80,10 @@ class BudgetExceeded(SparringError):
         self.reason = reason
 
 
+class GateError(SparringError):
+    """What a person gave at an approval gate cannot be used (an edit with no valid content)."""
+
+
 class SandboxError(SparringError):
     """The sandbox could not be set up; the command did not run at all."""
 

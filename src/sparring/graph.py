@@ -8,6 +8,10 @@ The runner executes one node at a time. What a node records through its ``RunCon
 and committed together with the edge it led to and the checkpoint after it, in one transaction. A
 run killed at any point therefore resumes from its last checkpoint: finished nodes are not repeated,
 their events are all there, and the node that was in flight runs again from the start.
+
+A node may carry a ``Gate``: when a run names it in ``approve``, the run pauses after that node
+(status ``paused``, durable like any checkpoint) until a person approves what the node produced,
+edits it, or rejects it; an ``approver`` callback asks at once, otherwise ``resume`` takes the decision.
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel
 
-from sparring.errors import BudgetExceeded, ConfigError, ModelError
+from sparring.errors import BudgetExceeded, ConfigError, GateError, ModelError
 from sparring.guards import Guards, Limits, Stop
 from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, status_of, to_json
 
@@ -34,6 +38,42 @@ Node: TypeAlias = Callable[[S, "RunContext"], Update[S]]
 Route: TypeAlias = str | tuple[str, str]
 Edge: TypeAlias = str | Callable[[S], Route]
 Models: TypeAlias = Callable[[str], Any] | Mapping[str, Any]
+MAX_EDIT_TRIES = 5  # an approver whose edits keep being unusable has rejected, in effect
+
+
+@dataclass(frozen=True)
+class Gate(Generic[S]):
+    """A point after a node where a person may approve, edit or reject what the node produced.
+
+    ``show`` renders it as text for the person; ``edit`` turns their edited text into a state update
+    (raising ``GateError`` when it cannot be used); ``approve`` is the update an approval as it
+    stands makes (e.g. designed tests a person vouched for become trusted)."""
+
+    name: str
+    show: Callable[[S], str]
+    edit: Callable[[S, str], Mapping[str, Any]]
+    approve: Callable[[S], Mapping[str, Any]] = lambda s: {}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A person's answer at a gate: ``text`` is the edited content, or the reason for a rejection."""
+
+    action: Literal["approve", "edit", "reject"]
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """What an approver is asked: the run, the gate, its content, and why the last edit was refused."""
+
+    run_id: str
+    gate: str
+    content: str
+    error: str | None = None
+
+
+Approver: TypeAlias = Callable[[ApprovalRequest], Decision]
 
 
 @dataclass
@@ -171,14 +211,27 @@ class Graph(Generic[S]):
     watch: Mapping[str, Callable[[S], str]] = field(default_factory=dict)
     rounds: Callable[[S], int] | None = None
     verdict: Callable[[S], bool] | None = None
+    gates: Mapping[str, Gate[S]] = field(default_factory=dict)  # node → the gate after it
 
     def __post_init__(self) -> None:
         fixed = {e for e in self.edges.values() if isinstance(e, str)} - {END}
-        unknown = ({self.start} | set(self.edges) | set(self.watch) | fixed) - set(self.nodes)
+        unknown = ({self.start} | set(self.edges) | set(self.watch) | set(self.gates) | fixed) - set(
+            self.nodes
+        )
         if unknown:
             raise ConfigError(f"workflow {self.name!r} refers to unknown nodes: {sorted(unknown)}")
         if missing := set(self.nodes) - set(self.edges):
             raise ConfigError(f"workflow {self.name!r} has nodes with no outgoing edge: {sorted(missing)}")
+
+    def active_gates(self, names: Collection[str]) -> dict[str, Gate[S]]:
+        """The gates (by node) a run asks for by name; a name this graph has no gate for is an error."""
+        by_name = {gate.name: node for node, gate in self.gates.items()}
+        if unknown := sorted(set(names) - set(by_name)):
+            have = ", ".join(sorted(by_name)) or "none"
+            raise ConfigError(
+                f"nothing to approve as {', '.join(unknown)} in workflow {self.name!r} (its gates: {have})"
+            )
+        return {by_name[name]: self.gates[by_name[name]] for name in names}
 
     def run(
         self,
@@ -193,15 +246,23 @@ class Graph(Generic[S]):
         clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
         observer: Callable[[Event], None] | None = None,
+        approve: Collection[str] = (),
+        approver: Approver | None = None,
     ) -> RunResult[S]:
-        """Start a new run from ``state`` at the start node and run it to a verdict or a stop."""
+        """Start a new run from ``state`` at the start node and run it to a verdict or a stop.
+
+        ``approve`` names the gates to stop at; at each, ``approver`` is asked, or without one the
+        run pauses (status ``paused``) for ``resume`` with a ``Decision``."""
+        gates = self.active_gates(approve)
         guards = Guards(limits or Limits())
         config = dict(config or {}) | {"limits": guards.limits.as_dict()}
+        if gates:
+            config["approve"] = sorted(g.name for g in gates.values())
         first = Checkpoint(0, self.start, state.model_dump(mode="json"), guards.memory, 0.0)
         run_id = store.create_run(self.name, task, config, first)
         ctx = RunContext(run_id, store, models or {}, sandbox, guards, clock, cancel or threading.Event())
         ctx.observer = observer
-        return _Runner(self, ctx, 0.0).loop(state, self.start, 0)
+        return _Runner(self, ctx, 0.0, gates, approver).loop(state, self.start, 0)
 
     def resume(
         self,
@@ -214,8 +275,11 @@ class Graph(Generic[S]):
         clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
         observer: Callable[[Event], None] | None = None,
+        decision: Decision | None = None,
+        approver: Approver | None = None,
     ) -> RunResult[S]:
-        """Continue a killed or crashed run from its last checkpoint; a finished run returns its result."""
+        """Continue a killed, crashed or paused run from its last checkpoint; a finished run returns
+        its result. A paused run needs a ``decision`` (or an ``approver`` to ask) for its gate."""
         run = store.run(run_id)
         if run.workflow != self.name:
             raise ConfigError(f"run {run_id} belongs to workflow {run.workflow!r}, not {self.name!r}")
@@ -225,20 +289,44 @@ class Graph(Generic[S]):
             return RunResult(run_id, run.status, (run.result or {}).get("reason", run.status), state, cp.step)
         if status_of(run) == "running" and run.pid != os.getpid():
             raise ConfigError(f"run {run_id} is still running (process {run.pid} on {run.host})")
+        gates = self.active_gates(run.config.get("approve", ()))
         guards = Guards(limits or Limits(**run.config["limits"]), {k: list(v) for k, v in cp.guards.items()})
-        resumed = Event("run.resumed", {"from_step": cp.step, "node": cp.next_node}, None, cp.step)
-        store.commit(run_id, [resumed], status="running")
         ctx = RunContext(run_id, store, models or {}, sandbox, guards, clock, cancel or threading.Event())
         ctx.observer = observer
-        return _Runner(self, ctx, cp.elapsed).loop(state, cp.next_node, cp.step)
+        runner = _Runner(self, ctx, cp.elapsed, gates, approver)
+        resumed = Event("run.resumed", {"from_step": cp.step, "node": cp.next_node}, None, cp.step)
+        if run.status != "paused":
+            store.commit(run_id, [resumed], status="running")
+            return runner.loop(state, cp.next_node, cp.step)
+        node = str((run.result or {}).get("node", ""))
+        if node not in gates:
+            raise ConfigError(f"run {run_id} is paused at a gate this workflow does not have ({node!r})")
+        if decision is None and approver is None:
+            raise ConfigError(
+                f"run {run_id} waits for approval of its {gates[node].name}: approve, edit or reject it"
+            )
+        ctx.node, ctx.step = node, cp.step
+        ctx.record(resumed.kind, resumed.payload)
+        outcome = runner.settle(gates[node], state, cp.step, cp.next_node, decision)
+        if isinstance(outcome, RunResult):
+            return outcome
+        return runner.loop(*outcome)
 
 
 class _Runner(Generic[S]):
     """Executes one run of a graph: node, edge, guards, commit; repeat."""
 
-    def __init__(self, graph: Graph[S], ctx: RunContext, elapsed: float) -> None:
+    def __init__(
+        self,
+        graph: Graph[S],
+        ctx: RunContext,
+        elapsed: float,
+        gates: Mapping[str, Gate[S]] | None = None,
+        approver: Approver | None = None,
+    ) -> None:
         self.graph, self.ctx = graph, ctx
         self.elapsed_before, self.started = elapsed, ctx.clock()
+        self.gates, self.approver = dict(gates or {}), approver
 
     def loop(self, state: S, node: str, step: int) -> RunResult[S]:
         ctx = self.ctx
@@ -273,8 +361,65 @@ class _Runner(Generic[S]):
         if (stop := self._check(node, state, step)) is not None:
             ctx.record("stop", {"reason": stop.label, "detail": stop.detail})
             return self._finish(state, step, target, "stopped", stop.label)
+        if node in self.gates:
+            return self._pause(self.gates[node], node, state, step, target)
         ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=self._checkpoint(step, target, state))
         return state, target, step
+
+    def _pause(
+        self, gate: Gate[S], node: str, state: S, step: int, target: str
+    ) -> RunResult[S] | tuple[S, str, int]:
+        """Commit the run as paused at ``gate`` (so a killed process loses nothing), then ask the
+        approver if there is one; without one the caller gets the paused result."""
+        ctx, reason = self.ctx, f"paused:{gate.name}"
+        ctx.record("approval.requested", {"gate": gate.name, "content": gate.show(state)})
+        result = {"status": "paused", "reason": reason, "gate": gate.name, "node": node, "steps": step}
+        checkpoint = self._checkpoint(step, target, state)
+        ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=checkpoint, status="paused", result=result)
+        if self.approver is None:
+            return RunResult(ctx.run_id, "paused", reason, state, step)
+        return self.settle(gate, state, step, target, None)
+
+    def settle(
+        self, gate: Gate[S], state: S, step: int, target: str, decision: Decision | None
+    ) -> RunResult[S] | tuple[S, str, int]:
+        """Apply a person's decision at ``gate``: the given one, or the approver's (asked again, with
+        the reason, while its edits cannot be used). A given decision that cannot be used raises
+        ``GateError`` and leaves the run paused. The decision and the state it makes commit together."""
+        ctx, error = self.ctx, None
+        for _ in range(MAX_EDIT_TRIES):
+            if decision is None:
+                assert self.approver is not None
+                choice = self.approver(ApprovalRequest(ctx.run_id, gate.name, gate.show(state), error))
+            else:
+                choice = decision
+            payload: dict[str, Any] = {"gate": gate.name, "action": choice.action}
+            if choice.action == "reject":
+                reason = " ".join(choice.text.split()) or "no reason given"
+                ctx.record("approval", payload | {"reason": reason})
+                ctx.record(
+                    "stop", {"reason": "stopped:rejected", "detail": f"{gate.name} rejected: {reason}"}
+                )
+                return self._finish(state, step, target, "stopped", "stopped:rejected")
+            try:
+                update = gate.approve(state) if choice.action == "approve" else gate.edit(state, choice.text)
+            except GateError as exc:
+                if decision is not None:
+                    raise
+                error = str(exc)
+                ctx.record("approval.refused", {"gate": gate.name, "error": error})
+                continue
+            state = _apply(state, update)
+            ctx.record(
+                "approval", payload | ({"content": gate.show(state)} if choice.action == "edit" else {})
+            )
+            checkpoint = self._checkpoint(step, target, state)
+            ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=checkpoint, status="running", result={})
+            return state, target, step
+        ctx.record(
+            "stop", {"reason": "stopped:rejected", "detail": f"{gate.name}: {MAX_EDIT_TRIES} unusable edits"}
+        )
+        return self._finish(state, step, target, "stopped", "stopped:rejected")
 
     def _decide(self, node: str, state: S) -> tuple[str, str]:
         edge = self.graph.edges[node]

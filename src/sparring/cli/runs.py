@@ -8,11 +8,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from sparring.cli.approval import can_ask, decision_from, paused_message, terminal_approver
 from sparring.errors import ConfigError
 from sparring.sandbox import open_sandbox
-from sparring.store import RunStore, default_store_path, export_run, list_runs, show_run, write_run_html
+from sparring.store import (
+    RunStore,
+    default_store_path,
+    export_run,
+    list_runs,
+    show_run,
+    status_of,
+    write_run_html,
+)
 from sparring.workflows import resume
 
 console = Console(highlight=False, emoji=False)
@@ -54,8 +64,17 @@ def list_(
 
 
 @runs_app.command()
-def show(run_id: RunId, store: StoreOpt = None) -> None:
+def show(
+    run_id: RunId,
+    store: StoreOpt = None,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Print only what a paused run waits to have approved (to edit).")
+    ] = False,
+) -> None:
     """A run's summary and its events in order."""
+    if pending:
+        typer.echo(pending_content(_existing_store(store), run_id)["content"], nl=False)
+        return
     view = show_run(RunStore(store), run_id)
     r = view.summary
     console.print(
@@ -66,6 +85,9 @@ def show(run_id: RunId, store: StoreOpt = None) -> None:
     for e in view.events:
         table.add_row(str(e.step), e.node or "", e.kind, _detail(e.kind, e.payload))
     console.print(table)
+    if r.status == "paused":
+        gate = next(e.payload["gate"] for e in reversed(view.events) if e.kind == "approval.requested")
+        console.print(escape(paused_message(r.run_id, str(gate))), soft_wrap=True)
 
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
@@ -108,9 +130,43 @@ def resume_(
     run_id: RunId,
     store: StoreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="A paused run: approve what waits as it is.")
+    ] = False,
+    edit: Annotated[
+        Path | None,
+        typer.Option("--edit", metavar="FILE", help="A paused run: use this edited content instead."),
+    ] = None,
+    reject: Annotated[
+        str | None, typer.Option("--reject", metavar="REASON", help="A paused run: reject it; the run stops.")
+    ] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask in the terminal.")] = False,
 ) -> None:
-    """Continue a killed or crashed run from its last checkpoint; finished steps are not repeated."""
-    from sparring.cli.solve import print_result
+    """Continue a killed, crashed or paused run from its last checkpoint; finished steps are not
+    repeated. A run paused at a gate needs --approve, --edit FILE or --reject REASON (or asks)."""
+    from sparring.cli.solve import finish
 
-    result = resume(run_id, store=RunStore(store), sandbox=open_sandbox())
-    print_result(result, as_json)
+    runs = _existing_store(store)
+    decision = decision_from(approve, edit, reject)
+    status = status_of(runs.run(run_id))
+    ask = not as_json and can_ask(no_input)
+    if status == "paused" and decision is None and not ask:
+        gate = pending_content(runs, run_id)["gate"]
+        raise ConfigError(
+            f"run {run_id} waits for approval of its {gate}: "
+            "resume it with --approve, --edit FILE or --reject REASON"
+        )
+    if status != "paused" and decision is not None:
+        raise ConfigError(f"run {run_id} is not waiting for approval (it is {status})")
+    approver = terminal_approver(console) if ask else None
+    result = resume(run_id, store=runs, sandbox=open_sandbox(), decision=decision, approver=approver)
+    finish(result, as_json)
+
+
+def pending_content(store: RunStore, run_id: str) -> dict[str, str]:
+    """The gate a paused run waits at and the content shown there; an error if it is not paused."""
+    run = store.run(run_id)
+    if run.status != "paused":
+        raise ConfigError(f"run {run_id} is not waiting for approval (it is {status_of(run)})")
+    asked = [e.payload for e in store.events(run_id) if e.kind == "approval.requested"]
+    return {"gate": str(asked[-1]["gate"]), "content": str(asked[-1]["content"])}

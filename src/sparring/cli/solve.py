@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.status import Status
 from rich.syntax import Syntax
 
+from sparring.cli.approval import PAUSED_EXIT, can_ask, gate_names, paused_message, terminal_approver
 from sparring.cli.repo import run_repo_command
 from sparring.errors import ConfigError
 from sparring.llm import Budget, Meter, Model
@@ -78,14 +80,18 @@ def run_solve(
     budget: Budget,
     quiet: bool,
     wall_clock: float | None = None,
+    approve: Sequence[str] = (),
+    ask: bool = False,
 ) -> Result:
-    """Solve with a live status line (round, which agent is working, tests passing) unless ``quiet``."""
+    """Solve with a live status line (round, which agent is working, tests passing) unless ``quiet``.
+    At the ``approve`` gates a person is asked in the terminal when ``ask``; otherwise the run pauses."""
     sandbox = open_sandbox()
     models = RoleModels(config, Meter(budget))
     if quiet or not console.is_terminal:
         return solve(
-            task, config, store=store, sandbox=sandbox, budget=budget, wall_clock_s=wall_clock, models=models
-        )
+            task, config, store=store, sandbox=sandbox, budget=budget, wall_clock_s=wall_clock, models=models,
+            approve=approve, approver=terminal_approver(console) if ask else None,
+        )  # fmt: skip
     with console.status(f"solving {task.title} with {config.workflow}…") as status:
         watch = _Watched(status, models)
         return solve(
@@ -97,12 +103,29 @@ def run_solve(
             wall_clock_s=wall_clock,
             models=watch.model,
             observer=watch.observe,
+            approve=approve,
+            approver=terminal_approver(console, status) if ask else None,
         )
+
+
+def finish(result: Result, as_json: bool) -> None:
+    """Print the result; exit 0 when it passed, ``PAUSED_EXIT`` when it waits for a person, else 1."""
+    print_result(result, as_json)
+    if result.verdict == "paused":
+        raise typer.Exit(PAUSED_EXIT)
+    if result.verdict != "passed":
+        raise typer.Exit(1)
 
 
 def print_result(result: Result, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    if result.pending is not None:
+        out.print(
+            Panel(escape(result.pending["content"].rstrip()), title=result.pending["gate"], expand=False)
+        )
+        console.print(escape(paused_message(result.run_id, result.pending["gate"])), soft_wrap=True)
         return
     out.print(Syntax(result.code or "# no code", "python", theme="ansi_dark", line_numbers=False))
     colour = "green" if result.verdict == "passed" else "red"
@@ -110,7 +133,8 @@ def print_result(result: Result, as_json: bool) -> None:
     lines = [
         f"verdict [bold {colour}]{result.verdict}[/] · confidence {result.confidence:.2f}"
         f" · run {result.run_id}",
-        f"evidence: {ev['examples']} spec examples, {len(ev['tests'])} designed tests "
+        f"evidence: {ev['examples']} spec examples, {len(ev['tests'])} "
+        f"{'tests approved by a person' if ev.get('approved_tests') else 'designed tests'} "
         f"({len(ev['dropped_tests'])} dropped), {ev['rounds']} round(s), {ev['candidates']} candidate(s)",
         f"cost: {usage['tokens']} tokens in {usage['calls']} calls, {usage['seconds']:.1f}s",
     ]
@@ -161,6 +185,18 @@ def solve_command(
             "them with sparring's own interpreter."
         ),
     ] = True,
+    approve: Annotated[
+        list[str],
+        typer.Option(
+            "--approve",
+            metavar="GATE",
+            help="Stop for a person after this step: plan, tests (designed first) or all. At a terminal "
+            "sparring asks; otherwise the run pauses (exit 3) until `sparring runs resume`.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never ask in the terminal: pause at --approve gates instead.")
+    ] = False,
 ) -> None:
     """Turn a function task into tested code with a team of agents; with --repo, an issue into a patch."""
     config = TeamConfig(workflow=workflow, models=parse_role_models(role, model), role_dirs=tuple(roles))
@@ -168,18 +204,20 @@ def solve_command(
         config = load_team_file(team, config)
     budget = Budget(max_tokens=max_tokens, max_calls=max_calls, max_dollars=max_dollars)
     if repo is not None:
+        if approve:
+            raise ConfigError("--approve gates are for function tasks; repository mode has none yet")
         return run_repo_command(
             repo, issue, config=config, store=store, budget=budget, test_cmd=test_cmd, base=base,
             wall_clock=wall_clock, as_json=as_json, patch_out=patch_out, own_environment=repo_env,
         )  # fmt: skip
     if not task:
         raise ConfigError("solve needs a TASK (or --repo PATH --issue TEXT_OR_FILE)")
+    gates = gate_names(approve, config)
     result = run_solve(
-        load_task(task), config, store=RunStore(store), budget=budget, quiet=as_json, wall_clock=wall_clock
-    )
-    print_result(result, as_json)
-    if result.verdict != "passed":
-        raise typer.Exit(1)
+        load_task(task), config, store=RunStore(store), budget=budget, quiet=as_json, wall_clock=wall_clock,
+        approve=gates, ask=bool(gates) and not as_json and can_ask(no_input),
+    )  # fmt: skip
+    finish(result, as_json)
 
 
 def demo_command(model: ModelSpec = "local", workflow: Workflow = "sop", store: StoreOpt = None) -> None:

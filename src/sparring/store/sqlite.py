@@ -29,7 +29,8 @@ from pydantic import BaseModel
 from sparring.errors import ConfigError
 from sparring.store.schema import migrate, title_of
 
-RunStatus = Literal["running", "passed", "failed", "stopped", "crashed"]
+# ``paused``: waiting at an approval gate for a person's decision (``Graph.resume`` with one continues it).
+RunStatus = Literal["running", "paused", "passed", "failed", "stopped", "crashed"]
 FINISHED: frozenset[str] = frozenset({"passed", "failed", "stopped"})
 
 

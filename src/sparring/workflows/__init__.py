@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sparring.errors import ConfigError, SparringError
-from sparring.graph import Graph, RunResult
+from sparring.graph import Approver, Decision, Graph, RunResult
 from sparring.guards import Limits
 from sparring.lessons import Lessons, learn
 from sparring.llm import Budget, Meter, Model, open_model
@@ -22,6 +22,7 @@ from sparring.roles import load_roles
 from sparring.store import Event, RunStore
 from sparring.tasks import FunctionTask
 from sparring.workflows import adversarial, debate, reflexion, roundtable, sample, single, sop
+from sparring.workflows.gates import gates_for
 from sparring.workflows.state import FunctionState, Lesson, TaskSpec
 from sparring.workflows.steps import Team
 
@@ -222,7 +223,20 @@ def build_graph(config: TeamConfig) -> tuple[Graph[FunctionState], Team]:
     team_kwargs = {k: v for k, v in settings.items() if k in _TEAM_FIELDS}
     other = {k: v for k, v in settings.items() if k not in _TEAM_FIELDS}
     team = Team(roles=load_roles(config.role_dirs), settings=other, **team_kwargs)
-    return WORKFLOWS[base](team), team
+    graph = WORKFLOWS[base](team)
+    return replace(graph, gates=gates_for(graph, team)), team
+
+
+def with_gates(config: TeamConfig, approve: Collection[str]) -> TeamConfig:
+    """The team a run with these gates needs: sop designs its tests first when a person approves
+    them (on a dispute only, they would come after the code), unless its team says otherwise."""
+    if (
+        "tests" in approve
+        and parse_workflow(config.workflow)[0] == "sop"
+        and "design_tests" not in config.settings
+    ):
+        return replace(config, settings={**config.settings, "design_tests": "first"})
+    return config
 
 
 @dataclass(frozen=True)
@@ -238,6 +252,7 @@ class Result:
     confidence: float
     evidence: dict[str, Any]
     usage: dict[str, Any]
+    pending: dict[str, str] | None = None  # verdict "paused": {"gate", "content"} waiting for a person
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -249,7 +264,7 @@ class Result:
             "confidence": self.confidence,
             "evidence": self.evidence,
             "usage": self.usage,
-        }
+        } | ({"pending": self.pending} if self.pending is not None else {})
 
 
 class RoleModels:
@@ -276,11 +291,16 @@ def solve(
     wall_clock_s: float | None = None,
     models: Callable[[str], Model] | None = None,
     observer: Callable[[Event], None] | None = None,
+    approve: Collection[str] = (),
+    approver: Approver | None = None,
 ) -> Result:
     """Run ``task`` through the configured workflow and return the result with evidence and cost.
 
     ``budget`` meters the models built here from ``config``; callers that pass their own ``models``
-    meter them themselves (``RoleModels(config, Meter(budget))``), as the CLI and benchmarks do."""
+    meter them themselves (``RoleModels(config, Meter(budget))``), as the CLI and benchmarks do.
+    ``approve`` names gates (``plan``, ``tests``) where a person decides: ``approver`` asks at once;
+    without it the run pauses (verdict ``paused``) until ``resume`` gets a ``Decision``."""
+    config = with_gates(config, approve)
     graph, team = build_graph(config)
     meter = Meter(budget)
     limits = Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s)
@@ -301,8 +321,12 @@ def solve(
         models=role_models,
         sandbox=sandbox,
         observer=observer,
+        approve=approve,
+        approver=approver,
     )
-    if team.lessons:  # settle the lessons used; admit a new one only from a fix verified by tests
+    if (
+        team.lessons and run.status != "paused"
+    ):  # settle the lessons used; admit a new one only from a fix verified by tests
         s = run.state
         learn(
             store, run.run_id, passed=run.status == "passed", fixed=s.round > 0 and bool(s.reflections),
@@ -313,9 +337,16 @@ def solve(
 
 
 def resume(
-    run_id: str, *, store: RunStore, sandbox: Any, models: Callable[[str], Model] | None = None
+    run_id: str,
+    *,
+    store: RunStore,
+    sandbox: Any,
+    models: Callable[[str], Model] | None = None,
+    decision: Decision | None = None,
+    approver: Approver | None = None,
 ) -> Result:
-    """Continue a killed run of a function workflow from its last checkpoint."""
+    """Continue a killed run of a function workflow from its last checkpoint; a paused one with a
+    person's ``decision`` at its gate (or an ``approver`` to ask)."""
     record = store.run(run_id)
     team_data = record.config.get("team")
     if not team_data:
@@ -325,7 +356,12 @@ def resume(
     budget = Budget(**record.config.get("budget") or {})
     started = time.monotonic()
     run = graph.resume(
-        run_id, store=store, models=models or RoleModels(config, Meter(budget)), sandbox=sandbox
+        run_id,
+        store=store,
+        models=models or RoleModels(config, Meter(budget)),
+        sandbox=sandbox,
+        decision=decision,
+        approver=approver,
     )
     return to_result(run, config.workflow, store, time.monotonic() - started)
 
@@ -341,12 +377,17 @@ def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, sec
     chosen = next((c.evidence for c in s.candidates if c.code == s.code and c.evidence is not None), None)
     checked = chosen.checked if chosen is not None else 0
     verdict = stopped or run.status
+    pending = None
+    if run.status == "paused":
+        asked = [e for e in store.events(run.run_id) if e.kind == "approval.requested"]
+        pending = {"gate": str(asked[-1].payload["gate"]), "content": str(asked[-1].payload["content"])}
     if verdict == "passed" and checked == 0:
         verdict = "unverified"  # nothing with an expected value ran: no claim either way
     evidence = {
         "checked": checked,
         "examples": len(s.examples),
         "tests": [c.as_assert() for c in s.tests],
+        "approved_tests": sum(1 for c in s.tests if c.origin == "person"),  # trusted: a person vouched
         "dropped_tests": [d.model_dump() for d in s.dropped_tests],
         "rounds": s.round + 1,
         "candidates": len(s.candidates),
@@ -363,6 +404,7 @@ def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, sec
         0.0 if verdict == "unverified" else s.confidence,
         evidence,
         usage_of(store, run.run_id, seconds),
+        pending,
     )
 
 
@@ -403,6 +445,7 @@ def usage_of(store: RunStore, run_id: str, seconds: float) -> dict[str, Any]:
 __all__ = [
     "DEFAULTS",
     "WORKFLOWS",
+    "Decision",
     "Result",
     "Team",
     "TeamConfig",
