@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from sparring.cli import main
-from sparring.errors import ConfigError, GateError
+from sparring.errors import ConfigError, GateError, StaleRun
 from sparring.graph import ApprovalRequest, Decision
+from sparring.lessons import Lessons
 from sparring.llm import Model, Request, ScriptedBackend
 from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
@@ -38,14 +39,16 @@ def script(request: Request) -> str:
     system, last = request.messages[0].content, request.messages[-1].content
     if "tester" in system:
         return DESIGNED
+    if "distil" in system:
+        return "Sort intervals by start before merging them."
     if "debugging" in system:
         return "The input is not sorted first; sort it by start before merging."
     return GOOD if "earlier attempt is wrong" in last else UNSORTED
 
 
-def start(store: RunStore, **kwargs: object) -> Result:
+def start(store: RunStore, lessons: bool = False, **kwargs: object) -> Result:
     model = Model(ScriptedBackend(script))
-    config = TeamConfig(workflow="sop", settings={"samples": 1, "widen": 0})
+    config = TeamConfig(workflow="sop", settings={"samples": 1, "widen": 0, "lessons": lessons})
     return solve(
         demo_task(), config, store=store, sandbox=open_sandbox(), models=lambda role: model, **kwargs
     )  # type: ignore[arg-type]
@@ -97,6 +100,50 @@ def test_an_approver_is_asked_again_while_its_edit_cannot_be_used() -> None:
     assert result.verdict == "passed" and "sorted(" in result.code
     assert asked[0].error is None and "merge them all" in (asked[1].error or "")
     assert [e.payload["action"] for e in store.events(result.run_id) if e.kind == "approval"] == ["edit"]
+
+
+def test_an_approver_that_raises_leaves_the_run_paused_not_crashed() -> None:
+    def gone(request: ApprovalRequest) -> Decision:
+        raise RuntimeError("Aborted")  # what Ctrl-C or EOF at a prompt raises
+
+    store = RunStore(":memory:")
+    with pytest.raises(RuntimeError, match="Aborted"):
+        start(store, approve=["tests"], approver=gone)
+    (run,) = store.runs()
+    assert run.status == "paused" and not [e for e in store.events(run.run_id) if e.kind == "crash"]
+    assert go_on(store, run.run_id, decision=Decision("edit", CORRECTED)).verdict == "passed"
+
+
+def test_a_gate_decided_elsewhere_meanwhile_is_not_decided_twice(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+
+    def slow_person(request: ApprovalRequest) -> Decision:
+        with RunStore(path) as other:  # another terminal decides first, while this one still thinks
+            go_on(other, request.run_id, decision=Decision("edit", CORRECTED))
+        return Decision("approve")
+
+    with RunStore(path) as store:
+        with pytest.raises(StaleRun, match=re.escape("no longer paused (it is passed)")):
+            start(store, approve=["tests"], approver=slow_person)
+        (run,) = store.runs()
+        kinds = [e.kind for e in store.events(run.run_id)]
+    assert run.status == "passed" and kinds.count("approval") == 1 and kinds.count("run.finished") == 1
+
+
+def test_a_run_resumed_from_a_gate_still_learns_its_lesson(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.db")
+    paused = start(store, lessons=True, approve=["tests"])
+    assert Lessons(store).all() == []
+    result = go_on(store, paused.run_id, decision=Decision("edit", CORRECTED))
+    assert result.verdict == "passed" and [n.run_id for n in Lessons(store).all()] == [paused.run_id]
+
+
+def test_a_persons_tests_may_not_contradict_each_other() -> None:
+    store = RunStore(":memory:")
+    paused = start(store, approve=["tests"])
+    twice = CORRECTED + "assert merge_intervals([[2, 3], [1, 2]]) == [[2, 3]]\n"
+    with pytest.raises(GateError, match="two expectations for merge_intervals"):
+        go_on(store, paused.run_id, decision=Decision("edit", twice))
 
 
 def test_a_rejection_stops_the_run_with_its_reason() -> None:
@@ -168,6 +215,7 @@ def test_the_cli_pauses_prints_how_to_go_on_and_resumes_with_an_edit(
     captured = capsys.readouterr()
     assert code == 3 and "assert add(2, 2) == 4" in captured.out and "paused: the tests" in captured.err
     run_id = captured.err.split("· run ")[1].split()[0]
+    assert f"sparring runs resume {run_id} --store {db} --approve" in captured.err
 
     assert main(["runs", "show", run_id, "--pending", "--store", db]) == 0
     content = capsys.readouterr().out
@@ -192,3 +240,5 @@ def test_bad_approve_values_are_one_line_errors(capsys: pytest.CaptureFixture[st
     assert "--approve takes plan, tests or all, not code" in capsys.readouterr().err
     assert main(["solve", ADD, "-w", "single", "--model", REPLY, "--approve", "tests", "--store", db]) == 1
     assert "nothing to approve as tests in workflow 'single'" in capsys.readouterr().err
+    assert main(["solve", ADD, "-w", "single", "--model", REPLY, "--approve", "all", "--store", db]) == 1
+    assert "--approve all: workflow 'single' has no step to approve" in capsys.readouterr().err

@@ -80,6 +80,10 @@ class BudgetExceeded(SparringError):
         self.reason = reason
 
 
+class StaleRun(ConfigError):
+    """Another process changed the run first (e.g. decided its gate); nothing of this one was written."""
+
+
 class GateError(SparringError):
     """What a person gave at an approval gate cannot be used (an edit with no valid content)."""
 

@@ -27,7 +27,7 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel
 
-from sparring.errors import BudgetExceeded, ConfigError, GateError, ModelError
+from sparring.errors import BudgetExceeded, ConfigError, GateError, ModelError, StaleRun
 from sparring.guards import Guards, Limits, Stop
 from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, status_of, to_json
 
@@ -71,9 +71,18 @@ class ApprovalRequest:
     gate: str
     content: str
     error: str | None = None
+    draft: str | None = None  # the person's refused edit, to start the next one from
 
 
 Approver: TypeAlias = Callable[[ApprovalRequest], Decision]
+
+
+class _Unanswered(Exception):
+    """The approver raised (Ctrl-C or EOF at a prompt, an editor that failed): the run stays paused."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 @dataclass
@@ -338,6 +347,12 @@ class _Runner(Generic[S]):
                 stop = Stop(exc.reason, str(exc))
                 ctx.record("stop", {"reason": stop.label, "detail": stop.detail})
                 return self._finish(state, step, node, "stopped", stop.label)
+            except _Unanswered as exc:  # nothing since the pause was committed: it stays paused
+                ctx.drain()
+                raise exc.cause from None
+            except StaleRun:  # another process decided the gate first: its run, not a crash of ours
+                ctx.drain()
+                raise
             except Exception as exc:
                 error = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
                 ctx.record("crash", error)
@@ -385,14 +400,13 @@ class _Runner(Generic[S]):
     ) -> RunResult[S] | tuple[S, str, int]:
         """Apply a person's decision at ``gate``: the given one, or the approver's (asked again, with
         the reason, while its edits cannot be used). A given decision that cannot be used raises
-        ``GateError`` and leaves the run paused. The decision and the state it makes commit together."""
-        ctx, error = self.ctx, None
+        ``GateError`` and leaves the run paused. The decision and the state it makes commit together,
+        only if the run is still paused then (a decision taken elsewhere meanwhile wins)."""
+        ctx, error, draft = self.ctx, None, None
         for _ in range(MAX_EDIT_TRIES):
-            if decision is None:
-                assert self.approver is not None
-                choice = self.approver(ApprovalRequest(ctx.run_id, gate.name, gate.show(state), error))
-            else:
-                choice = decision
+            choice = decision or self._ask(
+                ApprovalRequest(ctx.run_id, gate.name, gate.show(state), error, draft)
+            )
             payload: dict[str, Any] = {"gate": gate.name, "action": choice.action}
             if choice.action == "reject":
                 reason = " ".join(choice.text.split()) or "no reason given"
@@ -400,13 +414,13 @@ class _Runner(Generic[S]):
                 ctx.record(
                     "stop", {"reason": "stopped:rejected", "detail": f"{gate.name} rejected: {reason}"}
                 )
-                return self._finish(state, step, target, "stopped", "stopped:rejected")
+                return self._finish(state, step, target, "stopped", "stopped:rejected", expect="paused")
             try:
                 update = gate.approve(state) if choice.action == "approve" else gate.edit(state, choice.text)
             except GateError as exc:
                 if decision is not None:
                     raise
-                error = str(exc)
+                error, draft = str(exc), choice.text
                 ctx.record("approval.refused", {"gate": gate.name, "error": error})
                 continue
             state = _apply(state, update)
@@ -414,12 +428,24 @@ class _Runner(Generic[S]):
                 "approval", payload | ({"content": gate.show(state)} if choice.action == "edit" else {})
             )
             checkpoint = self._checkpoint(step, target, state)
-            ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=checkpoint, status="running", result={})
+            ctx.store.commit(
+                ctx.run_id, ctx.drain(), checkpoint=checkpoint, status="running", result={}, expect="paused"
+            )
             return state, target, step
-        ctx.record(
-            "stop", {"reason": "stopped:rejected", "detail": f"{gate.name}: {MAX_EDIT_TRIES} unusable edits"}
-        )
-        return self._finish(state, step, target, "stopped", "stopped:rejected")
+        detail = f"{gate.name}: {MAX_EDIT_TRIES} unusable edits"
+        ctx.record("stop", {"reason": "stopped:rejected", "detail": detail})
+        return self._finish(state, step, target, "stopped", "stopped:rejected", expect="paused")
+
+    def _ask(self, request: ApprovalRequest) -> Decision:
+        """The approver's decision; the time a person takes does not count as the run's time."""
+        assert self.approver is not None
+        asked = self.ctx.clock()
+        try:
+            return self.approver(request)
+        except Exception as exc:
+            raise _Unanswered(exc) from exc
+        finally:
+            self.started += self.ctx.clock() - asked
 
     def _decide(self, node: str, state: S) -> tuple[str, str]:
         edge = self.graph.edges[node]
@@ -448,12 +474,22 @@ class _Runner(Generic[S]):
         memory = self.ctx.guards.memory
         return Checkpoint(step, next_node, state.model_dump(mode="json"), memory, self._elapsed())
 
-    def _finish(self, state: S, step: int, next_node: str, status: RunStatus, reason: str) -> RunResult[S]:
+    def _finish(
+        self,
+        state: S,
+        step: int,
+        next_node: str,
+        status: RunStatus,
+        reason: str,
+        expect: RunStatus | None = None,
+    ) -> RunResult[S]:
         ctx = self.ctx
         ctx.record("run.finished", {"status": status, "reason": reason, "steps": step})
         result = {"status": status, "reason": reason, "steps": step, "state": state.model_dump(mode="json")}
         checkpoint = self._checkpoint(step, next_node, state)
-        ctx.store.commit(ctx.run_id, ctx.drain(), checkpoint=checkpoint, status=status, result=result)
+        ctx.store.commit(
+            ctx.run_id, ctx.drain(), checkpoint=checkpoint, status=status, result=result, expect=expect
+        )
         return RunResult(ctx.run_id, status, reason, state, step)
 
 

@@ -37,6 +37,8 @@ def gate_names(requested: Sequence[str], config: TeamConfig) -> list[str]:
     if "all" not in requested:
         return list(dict.fromkeys(requested))
     graph, _ = build_graph(with_gates(config, known))
+    if not graph.gates:
+        raise ConfigError(f"--approve all: workflow {config.workflow!r} has no step to approve")
     return sorted(gate.name for gate in graph.gates.values())
 
 
@@ -64,7 +66,7 @@ def terminal_approver(console: Console, status: Status | None = None) -> Approve
                     return Decision("reject", typer.prompt("why", default="", err=True))
                 if answer in ("e", "edit"):
                     try:
-                        edited = edit_in_editor(request.content)
+                        edited = edit_in_editor(request.draft or request.content)
                     except ConfigError as exc:
                         console.print(f"[red]{escape(str(exc))}[/]")
                         continue
@@ -113,10 +115,12 @@ def decision_from(approve: bool, edit: Path | None, reject: str | None) -> Decis
     return None
 
 
-def paused_message(run_id: str, gate: str) -> str:
+def paused_message(run_id: str, gate: str, store: str | None = None) -> str:
+    """How to go on with a paused run (naming the store when it is not the default one)."""
     verb, them = ("wait", "them") if gate.endswith("s") else ("waits", "it")
+    where = f" --store {shlex.quote(store)}" if store else ""
     return (
         f"paused: the {gate} {verb} for a person · run {run_id}\n"
-        f"  sparring runs show {run_id} --pending > {gate}.txt   # read (and edit) {them}, then one of\n"
-        f"  sparring runs resume {run_id} --approve | --edit {gate}.txt | --reject REASON"
+        f"  sparring runs show {run_id}{where} --pending > {gate}.txt  # read (and edit) {them}, then\n"
+        f"  sparring runs resume {run_id}{where} --approve | --edit {gate}.txt | --reject REASON"
     )

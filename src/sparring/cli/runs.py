@@ -87,7 +87,7 @@ def show(
     console.print(table)
     if r.status == "paused":
         gate = next(e.payload["gate"] for e in reversed(view.events) if e.kind == "approval.requested")
-        console.print(escape(paused_message(r.run_id, str(gate))), soft_wrap=True)
+        console.print(escape(paused_message(r.run_id, str(gate), store)), soft_wrap=True)
 
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
@@ -160,7 +160,7 @@ def resume_(
         raise ConfigError(f"run {run_id} is not waiting for approval (it is {status})")
     approver = terminal_approver(console) if ask else None
     result = resume(run_id, store=runs, sandbox=open_sandbox(), decision=decision, approver=approver)
-    finish(result, as_json)
+    finish(result, as_json, store)
 
 
 def pending_content(store: RunStore, run_id: str) -> dict[str, str]:

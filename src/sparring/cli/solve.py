@@ -108,16 +108,16 @@ def run_solve(
         )
 
 
-def finish(result: Result, as_json: bool) -> None:
+def finish(result: Result, as_json: bool, store: str | None = None) -> None:
     """Print the result; exit 0 when it passed, ``PAUSED_EXIT`` when it waits for a person, else 1."""
-    print_result(result, as_json)
+    print_result(result, as_json, store)
     if result.verdict == "paused":
         raise typer.Exit(PAUSED_EXIT)
     if result.verdict != "passed":
         raise typer.Exit(1)
 
 
-def print_result(result: Result, as_json: bool) -> None:
+def print_result(result: Result, as_json: bool, store: str | None = None) -> None:
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         return
@@ -125,17 +125,18 @@ def print_result(result: Result, as_json: bool) -> None:
         out.print(
             Panel(escape(result.pending["content"].rstrip()), title=result.pending["gate"], expand=False)
         )
-        console.print(escape(paused_message(result.run_id, result.pending["gate"])), soft_wrap=True)
+        console.print(escape(paused_message(result.run_id, result.pending["gate"], store)), soft_wrap=True)
         return
     out.print(Syntax(result.code or "# no code", "python", theme="ansi_dark", line_numbers=False))
     colour = "green" if result.verdict == "passed" else "red"
     ev, usage = result.evidence, result.usage
+    approved = f"{ev['approved_tests']} approved by a person, " if ev.get("approved_tests") else ""
     lines = [
         f"verdict [bold {colour}]{result.verdict}[/] · confidence {result.confidence:.2f}"
         f" · run {result.run_id}",
-        f"evidence: {ev['examples']} spec examples, {len(ev['tests'])} "
-        f"{'tests approved by a person' if ev.get('approved_tests') else 'designed tests'} "
-        f"({len(ev['dropped_tests'])} dropped), {ev['rounds']} round(s), {ev['candidates']} candidate(s)",
+        f"evidence: {ev['examples']} spec examples, {len(ev['tests'])} designed tests "
+        f"({approved}{len(ev['dropped_tests'])} dropped), {ev['rounds']} round(s), "
+        f"{ev['candidates']} candidate(s)",
         f"cost: {usage['tokens']} tokens in {usage['calls']} calls, {usage['seconds']:.1f}s",
     ]
     if result.verdict != "passed" and ev.get("feedback"):
@@ -217,7 +218,7 @@ def solve_command(
         load_task(task), config, store=RunStore(store), budget=budget, quiet=as_json, wall_clock=wall_clock,
         approve=gates, ask=bool(gates) and not as_json and can_ask(no_input),
     )  # fmt: skip
-    finish(result, as_json)
+    finish(result, as_json, store)
 
 
 def demo_command(model: ModelSpec = "local", workflow: Workflow = "sop", store: StoreOpt = None) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Literal, cast
 import platformdirs
 from pydantic import BaseModel
 
-from sparring.errors import ConfigError
+from sparring.errors import ConfigError, StaleRun
 from sparring.store.schema import migrate, title_of
 
 # ``paused``: waiting at an approval gate for a person's decision (``Graph.resume`` with one continues it).
@@ -170,9 +170,16 @@ class RunStore:
         checkpoint: Checkpoint | None = None,
         status: RunStatus | None = None,
         result: Mapping[str, Any] | None = None,
+        expect: RunStatus | None = None,
     ) -> None:
-        """Append ``events``, save ``checkpoint`` and set the run's status/result, all or nothing."""
+        """Append ``events``, save ``checkpoint`` and set the run's status/result, all or nothing;
+        with ``expect``, only if the run's status still is that (else ``StaleRun``, nothing written)."""
         with self._transaction() as db:
+            if expect is not None:
+                row = db.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+                if row is None or row[0] != expect:
+                    now = row[0] if row else "gone"
+                    raise StaleRun(f"run {run_id} is no longer {expect} (it is {now}): decided elsewhere")
             self._write(db, run_id, events, checkpoint, status, result)
 
     @staticmethod

@@ -19,7 +19,7 @@ from sparring.guards import Limits
 from sparring.lessons import Lessons, learn
 from sparring.llm import Budget, Meter, Model, open_model
 from sparring.roles import load_roles
-from sparring.store import Event, RunStore
+from sparring.store import FINISHED, Event, RunStore
 from sparring.tasks import FunctionTask
 from sparring.workflows import adversarial, debate, reflexion, roundtable, sample, single, sop
 from sparring.workflows.gates import gates_for
@@ -302,6 +302,7 @@ def solve(
     without it the run pauses (verdict ``paused``) until ``resume`` gets a ``Decision``."""
     config = with_gates(config, approve)
     graph, team = build_graph(config)
+    graph.active_gates(approve)  # an unknown gate is an error before anything (lessons included) happens
     meter = Meter(budget)
     limits = Limits(max_rounds=team.max_rounds + 1, wall_clock_s=wall_clock_s)
     started = time.monotonic()
@@ -324,16 +325,23 @@ def solve(
         approve=approve,
         approver=approver,
     )
-    if (
-        team.lessons and run.status != "paused"
-    ):  # settle the lessons used; admit a new one only from a fix verified by tests
-        s = run.state
-        learn(
-            store, run.run_id, passed=run.status == "passed", fixed=s.round > 0 and bool(s.reflections),
-            task=task.prompt, code=s.code, reflections=s.reflections, used=[n.id for n in s.lessons],
-            writer=team.role("lesson_writer"), models=role_models,
-        )  # fmt: skip
+    _settle_lessons(team, run, store, task.prompt, role_models)
     return to_result(run, config.workflow, store, time.monotonic() - started)
+
+
+def _settle_lessons(
+    team: Team, run: RunResult[FunctionState], store: RunStore, task: str, models: Callable[[str], Model]
+) -> None:
+    """Once a run has ended (not paused): settle the lessons it used; admit a new one only from a fix
+    verified by tests."""
+    if not team.lessons or run.status in ("paused", "running"):
+        return
+    s = run.state
+    learn(
+        store, run.run_id, passed=run.status == "passed", fixed=s.round > 0 and bool(s.reflections),
+        task=task, code=s.code, reflections=s.reflections, used=[n.id for n in s.lessons],
+        writer=team.role("lesson_writer"), models=models,
+    )  # fmt: skip
 
 
 def resume(
@@ -352,17 +360,15 @@ def resume(
     if not team_data:
         raise SparringError(f"run {run_id} was not started by `sparring solve`; it cannot be resumed here")
     config = TeamConfig.from_dict(team_data)
-    graph, _ = build_graph(config)
+    graph, team = build_graph(config)
     budget = Budget(**record.config.get("budget") or {})
     started = time.monotonic()
+    role_models = models or RoleModels(config, Meter(budget))
     run = graph.resume(
-        run_id,
-        store=store,
-        models=models or RoleModels(config, Meter(budget)),
-        sandbox=sandbox,
-        decision=decision,
-        approver=approver,
+        run_id, store=store, models=role_models, sandbox=sandbox, decision=decision, approver=approver
     )
+    if record.status not in FINISHED:  # a finished run's lessons were settled when it finished
+        _settle_lessons(team, run, store, record.task, role_models)
     return to_result(run, config.workflow, store, time.monotonic() - started)
 
 

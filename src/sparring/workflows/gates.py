@@ -48,7 +48,12 @@ def edit_tests(s: FunctionState, content: str) -> Mapping[str, Any]:
                 f"not a test sparring can run: {line.strip()[:80]!r} "
                 f"(write `assert {s.task.entry_point}(...) == expected`, one a line)"
             )
-        cases += [c for c in found if c.call not in {k.call for k in cases}]
+        for case in found:
+            same = next((k for k in cases if k.call == case.call), None)
+            if same is not None and same.expected != case.expected:
+                raise GateError(f"two expectations for {case.call}: {same.expected} and {case.expected}")
+            if same is None:
+                cases.append(case)
     return {"tests": cases}
 
 
