@@ -11,6 +11,7 @@ from sparring.errors import (
     BudgetExceeded,
     MalformedOutput,
     ModelRequestError,
+    PromptCutOff,
     TransientModelError,
     TruncatedOutput,
 )
@@ -156,3 +157,19 @@ def test_a_trailing_assistant_message_is_left_out_where_the_backend_cannot() -> 
     )
     assert [m.role for m in backend.requests[0].messages] == ["user"]
     assert reply.text == "def f(x):\n    return x + 1"
+
+
+def test_a_prompt_the_server_cut_to_its_context_is_an_error_and_not_cached() -> None:
+    long = "def f(x):\n    return x\n" * 1000  # 23,000 characters: at least ~5,000 tokens
+    cut = ScriptedBackend(
+        lambda r: Completion("garbage", Usage(2048 if len(r.messages[0].content) > 8000 else 0, 3))
+    )
+    model = Model(cut, cache=ResponseCache(":memory:"))
+    for _ in range(2):  # the same request again (a larger context by now) is sent again
+        with pytest.raises(PromptCutOff, match="read 2048 prompt tokens of a 23000-character prompt") as info:
+            model.complete(long)
+        assert info.value.usage.prompt_tokens == 2048  # what the call cost is still counted
+    assert len(cut.requests) == 2
+    whole = Model(ScriptedBackend(lambda r: Completion("ok", Usage(5800, 1))))
+    assert whole.complete(long).text == "ok"  # ~4 characters a token: read whole
+    assert model.complete("short").text == "garbage"  # usage unreported (0): not judged

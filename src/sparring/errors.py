@@ -42,6 +42,15 @@ class ModelRequestError(ModelError):
     """The backend rejected the request itself; retrying the same request will not help."""
 
 
+class PromptCutOff(ModelRequestError):
+    """The server read only part of the prompt (a context window smaller than the prompt); the reply
+    answers a different question, so it is not used. What the call cost is kept on the error."""
+
+    def __init__(self, message: str, *, usage: Any = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 class TransientModelError(ModelError):
     """A failure worth retrying after a pause (429, 5xx, timeout)."""
 

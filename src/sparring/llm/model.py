@@ -17,7 +17,14 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from sparring.errors import BudgetExceeded, MalformedOutput, ModelError, TransientModelError, TruncatedOutput
+from sparring.errors import (
+    BudgetExceeded,
+    MalformedOutput,
+    ModelError,
+    PromptCutOff,
+    TransientModelError,
+    TruncatedOutput,
+)
 from sparring.llm.cache import ResponseCache
 from sparring.llm.meter import Meter
 from sparring.llm.types import Completion, Message, MessageLike, Reply, Request, Usage, to_messages
@@ -75,6 +82,23 @@ def _object_span(text: str) -> str:
 
 def schema_of(schema: type[BaseModel]) -> dict[str, Any]:
     return schema.model_json_schema()
+
+
+# Real prompts run 1.3–4.6 characters a token, chat template included (every message of four
+# benchmark stores, HumanEval+ and MBPP, on the embedded model); a server that reports fewer than
+# one token per 8 characters of a long prompt has read only part of it. (Ollama, for one, silently
+# keeps the end of a prompt longer than its num_ctx.)
+CUT_CHARS_PER_TOKEN = 8
+CUT_MIN_CHARS = 8000
+
+
+def prompt_cut(request: Request, usage: Usage) -> int | None:
+    """The prompt's length in characters when the reported usage shows the server cut it, else None.
+    Backends that report no usage (0 prompt tokens) are not judged."""
+    chars = sum(len(m.content) for m in request.messages)
+    if chars >= CUT_MIN_CHARS and 0 < usage.prompt_tokens * CUT_CHARS_PER_TOKEN < chars:
+        return chars
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,6 +176,14 @@ class Model:
             total_attempts += attempts
             requests += sent
             spent = spent + completion.usage
+            if (chars := prompt_cut(request, completion.usage)) is not None:
+                raise PromptCutOff(
+                    f"{self.name} read {completion.usage.prompt_tokens} prompt tokens of a {chars}-character "
+                    "prompt: the server cut it to its context window; give the server a larger "
+                    "context (Ollama: num_ctx or OLLAMA_CONTEXT_LENGTH; llama.cpp server: -c) "
+                    "or the team a smaller task",
+                    usage=spent,
+                )
             if completion.finish_reason == "length" and not (allow_truncated and schema is None):
                 raise TruncatedOutput(
                     f"{self.name} stopped at the {request.max_tokens}-token limit; raise max_tokens",
@@ -240,7 +272,13 @@ class Model:
                 if attempts > self.retry.max_retries:
                     raise
                 self.sleep(self.retry.delay(attempts - 1, exc.retry_after))
-        if cacheable and self.cache is not None and not cached and completion.finish_reason != "length":
+        if (
+            cacheable
+            and self.cache is not None
+            and not cached
+            and completion.finish_reason != "length"
+            and prompt_cut(request, completion.usage) is None  # a larger context later must be asked anew
+        ):
             self.cache.put(key, request, completion)
         return completion, cached, max(attempts, 1)
 
