@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sparring.cli import main
+from tests.repo.conftest import git
 from tests.repo.test_repo_workflow import FIX, REPRO
 
 
@@ -67,3 +68,43 @@ def test_solve_repo_fixes_the_issue_in_the_repositorys_own_environment_and_exits
         and "+        return list(range(int(start), int(end) + 1))" in out["patch"]
     )
     assert "repo-envs" in out["evidence"]["python"]  # the tests ran in the repository's own environment
+
+
+def _fixing_argv(git_repo: Path) -> list[str]:
+    roles = {
+        "retriever": '{"files": ["pages/ranges.py"], "symbols": ["parse_range"]}',
+        "repro_tester": REPRO,
+        "repo_coder": FIX,
+    }
+    argv = ["solve", "--repo", str(git_repo), "--issue", "parse_range('1-3') misses the last page."]
+    return argv + [a for role, text in roles.items() for a in ("--role", f"{role}=scripted:{text}")]
+
+
+def test_apply_puts_a_passing_patch_in_the_working_tree_without_committing(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = git(git_repo, "rev-parse", "HEAD")
+    code = main([*_fixing_argv(git_repo), "--apply", "--json", "--store", str(tmp_path / "runs.db")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["applied"] == str(git_repo.resolve())
+    assert "int(end) + 1" in (git_repo / "pages" / "ranges.py").read_text()
+    assert git(git_repo, "rev-parse", "HEAD") == head  # never committed
+    assert " M pages/ranges.py" in git(git_repo, "status", "--porcelain")
+
+
+def test_apply_refuses_to_touch_a_file_with_the_users_uncommitted_changes(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = git_repo / "pages" / "ranges.py"
+    mine = source.read_text() + "\n# my work in progress\n"
+    source.write_text(mine)
+    code = main([*_fixing_argv(git_repo), "--apply", "--json", "--store", str(tmp_path / "runs.db")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["verdict"] == "passed" and out["applied"] is None
+    assert "pages/ranges.py" in out["apply_error"] and "uncommitted changes" in out["apply_error"]
+    assert source.read_text() == mine and "int(end) + 1" in out["patch"]  # nothing lost either way
+
+
+def test_apply_is_for_repository_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "def f(x):\n    '''Id.'''", "--apply", "--model", "scripted:x"]) == 1
+    assert "--apply and --yes are for repository mode" in capsys.readouterr().err

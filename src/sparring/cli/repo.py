@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -15,6 +16,7 @@ from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.workflows import RoleModels, TeamConfig
 from sparring.workflows.repo import RepoResult, solve_repo
+from sparring.workspace.apply import apply_patch
 
 out = Console(highlight=False, emoji=False)
 
@@ -45,8 +47,12 @@ def run_repo_command(
     as_json: bool,
     patch_out: str | None,
     own_environment: bool = False,
+    apply: bool = False,
+    yes: bool = False,
 ) -> None:
-    """Solve; print the result (or JSON); write the patch to ``patch_out``; exit 1 unless passed."""
+    """Solve; print the result (or JSON); write the patch to ``patch_out``; with ``apply``, apply a
+    passing patch to the repository's working tree (asking first at a terminal unless ``yes``);
+    exit 1 unless passed (and, with ``apply``, applied)."""
     text = issue_text(issue)
     result = solve_repo(
         repo,
@@ -66,11 +72,34 @@ def run_repo_command(
         except OSError as exc:
             raise ConfigError(f"cannot write the patch to {patch_out}: {exc}") from None
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-    else:
-        print_repo_result(result)
+        extra: dict[str, str | None] = {}
+        if apply:
+            try:
+                extra["applied"] = str(_apply(repo, result)) if result.verdict == "passed" else None
+            except TaskError as exc:
+                extra = {"applied": None, "apply_error": str(exc)}
+        typer.echo(json.dumps(result.as_dict() | extra, ensure_ascii=False))
+        if result.verdict != "passed" or "apply_error" in extra:
+            raise typer.Exit(1)
+        return
+    print_repo_result(result)
     if result.verdict != "passed":
+        if apply:
+            out.print("not applied: the run did not pass")
         raise typer.Exit(1)
+    if apply:
+        ask = not yes and sys.stdin.isatty() and sys.stderr.isatty()
+        if ask and not typer.confirm(f"apply this patch to {repo}?", default=False, err=True):
+            out.print("not applied")
+            return
+        root = _apply(repo, result)
+        out.print(f"applied to {root} (not committed): {', '.join(result.files_changed)}", markup=False)
+
+
+def _apply(repo: str, result: RepoResult) -> Path:
+    """Apply the run's patch to the working tree; a refusal is a ``TaskError`` (the patch stays in
+    the run store and, with --out, in its file)."""
+    return apply_patch(repo, result.patch, result.files_changed)
 
 
 def print_repo_result(result: RepoResult) -> None:

@@ -198,6 +198,15 @@ def solve_command(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never ask in the terminal: pause at --approve gates instead.")
     ] = False,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="With --repo: apply a passing patch to the repository's working tree (never commits; "
+            "refused if a file it touches has uncommitted changes). Asks first at a terminal.",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --apply: do not ask.")] = False,
 ) -> None:
     """Turn a function task into tested code with a team of agents; with --repo, an issue into a patch."""
     config = TeamConfig(workflow=workflow, models=parse_role_models(role, model), role_dirs=tuple(roles))
@@ -210,7 +219,10 @@ def solve_command(
         return run_repo_command(
             repo, issue, config=config, store=store, budget=budget, test_cmd=test_cmd, base=base,
             wall_clock=wall_clock, as_json=as_json, patch_out=patch_out, own_environment=repo_env,
+            apply=apply, yes=yes,
         )  # fmt: skip
+    if apply or yes:
+        raise ConfigError("--apply and --yes are for repository mode (--repo)")
     if not task:
         raise ConfigError("solve needs a TASK (or --repo PATH --issue TEXT_OR_FILE)")
     gates = gate_names(approve, config)
