@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from sparring.extract import code_blocks
+from sparring.pyparse import parse_module
 
 
 class Case(BaseModel):
@@ -106,7 +107,7 @@ def _case_from_line(line: str, entry_point: str, origin: str) -> Case | None:
     if not line.startswith("assert "):
         return None
     try:
-        node = ast.parse(line).body[0]
+        node = parse_module(line).body[0]
     except SyntaxError:
         return None
     if not isinstance(node, ast.Assert) or not isinstance(node.test, ast.Compare):

@@ -10,6 +10,8 @@ import ast
 import re
 import textwrap
 
+from sparring.pyparse import parse_module
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _KEEP = (
     ast.Import,
@@ -56,7 +58,7 @@ def _header(prompt: str, entry_point: str) -> str:
 def _keep_definitions(code: str) -> str:
     """Drop top-level demo calls, prints, asserts and ``if __name__`` blocks; keep definitions."""
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code)
     except SyntaxError:
         return code
     kept = [node for node in tree.body if isinstance(node, _KEEP) or _is_setup_call(node)]
@@ -109,7 +111,7 @@ def with_missing_imports(code: str) -> str:
     """``code`` with ``import m`` added for each common standard-library module ``m`` it uses as
     ``m.attr`` without binding the name anywhere (an import, an assignment, a parameter)."""
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code)
     except SyntaxError:
         return code
     used: set[str] = set()

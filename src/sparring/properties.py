@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from sparring.evidence import Case
 from sparring.extract import code_blocks
+from sparring.pyparse import parse_expression, parse_module
 
 Status = Literal["held", "broken", "contradicts", "invalid", "no_verdict"]
 _PROBE = Path(__file__).with_name("property_probe.py")
@@ -82,7 +83,7 @@ def split_properties(text: str, entry_point: str) -> tuple[list[Property], str]:
     rest: list[str] = []
     for block in code_blocks(text):
         try:
-            tree = ast.parse(block)
+            tree = parse_module(block)
         except SyntaxError:
             rest.append(block)
             continue
@@ -125,7 +126,7 @@ def bindings(prop: Property, examples: Sequence[Case], entry_point: str) -> list
     property passes its parameters straight to the function (the first such call); all parameters
     must be bound. Pure syntax: nothing is evaluated here."""
     fn = next(
-        n for n in ast.parse(prop.source).body if isinstance(n, ast.FunctionDef) and n.name == prop.name
+        n for n in parse_module(prop.source).body if isinstance(n, ast.FunctionDef) and n.name == prop.name
     )
     params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
     direct = next((c for c in ast.walk(fn) if _passes_params(c, entry_point, params)), None)
@@ -137,7 +138,7 @@ def bindings(prop: Property, examples: Sequence[Case], entry_point: str) -> list
         if e.expected is None:
             continue
         try:
-            call = ast.parse(e.call, mode="eval").body
+            call = parse_expression(e.call).body
         except SyntaxError:
             continue
         bound = _bind(direct, call)

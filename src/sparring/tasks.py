@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from sparring.errors import TaskError
+from sparring.pyparse import parse_module
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class FunctionTask:
 
 def _last_function(source: str, origin: str) -> str:
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except SyntaxError as exc:
         raise TaskError(f"{origin}: not valid Python at line {exc.lineno}: {exc.msg}") from None
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -47,7 +48,7 @@ def task_from_source(source: str, *, task_id: str | None = None, origin: str = "
 def _complete_stub(source: str) -> str:
     """A bare signature + docstring is not parseable until it has a body."""
     try:
-        ast.parse(source)
+        parse_module(source)
         return source
     except SyntaxError:
         return source.rstrip() + "\n    ...\n"

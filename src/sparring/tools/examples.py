@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sparring.pyparse import literal, parse_expression, parse_module
+
 
 @dataclass(frozen=True)
 class Example:
@@ -34,7 +36,7 @@ def _until_quotes(want: str) -> str:
 
 def _is_expression(text: str) -> bool:
     try:
-        ast.parse(text, mode="eval")
+        parse_expression(text)
     except SyntaxError:
         return False
     return True
@@ -42,7 +44,7 @@ def _is_expression(text: str) -> bool:
 
 def _is_literal(text: str) -> bool:
     try:
-        ast.literal_eval(text.strip())
+        literal(text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False
     return True
@@ -53,7 +55,7 @@ def literal_arguments(call: str, entry_point: str) -> tuple[list[Any], dict[str,
     expression (prose such as ``is_happy(a) => False`` means the string ``'a'``, and running it as
     written would fail every candidate with a NameError)."""
     try:
-        node = ast.parse(call.strip(), mode="eval").body
+        node = parse_expression(call.strip()).body
     except SyntaxError:
         return None
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry_point):
@@ -70,7 +72,7 @@ def literal_arguments(call: str, entry_point: str) -> tuple[list[Any], dict[str,
 
 def _calls(call: str, entry_point: str) -> bool:
     try:
-        tree = ast.parse(call, mode="eval")
+        tree = parse_expression(call)
     except SyntaxError:
         return False
     return any(
@@ -100,7 +102,7 @@ def examples_from_prompt(prompt: str, entry_point: str) -> list[Example]:
 def _split_comparison(source: str) -> tuple[str, str]:
     """``f(x) == y`` as (``f(x)``, ``y``); anything else as (source, "")."""
     try:
-        node = ast.parse(source, mode="eval").body
+        node = parse_expression(source).body
     except SyntaxError:
         return source, ""
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
@@ -198,7 +200,7 @@ def _result(text: str) -> str | None:
         t = _WORDS.get(t.lower(), t)
         if not (t and _is_literal(t)) or "..." in t or "…" in t:
             continue
-        node = ast.parse(t, mode="eval").body
+        node = parse_expression(t).body
         if isinstance(node, ast.Tuple) and not t.startswith("("):
             return None
         return ast.get_source_segment(t, node)  # without a comment
@@ -236,7 +238,7 @@ class _Signature:
 def _signature(prompt: str, entry_point: str) -> _Signature | None:
     """``entry_point``'s positional parameters and docstring lines, if the prompt parses."""
     try:
-        tree = ast.parse(prompt)
+        tree = parse_module(prompt)
     except SyntaxError:
         return None
     for node in ast.walk(tree):

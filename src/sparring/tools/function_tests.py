@@ -13,6 +13,7 @@ import ast
 import secrets
 from collections.abc import Sequence
 
+from sparring.pyparse import parse_module
 from sparring.sandbox.types import Limits, Sandbox
 from sparring.tools.pytest_runner import run_pytest
 from sparring.tools.types import TestCase, TestReport
@@ -26,7 +27,7 @@ def expected_tests(test_code: str) -> list[str]:
     Returns base names; parametrized cases (``test_x[1]``) match their base name.
     """
     try:
-        tree = ast.parse(test_code)
+        tree = parse_module(test_code)
     except SyntaxError:
         return []
     names: list[str] = []

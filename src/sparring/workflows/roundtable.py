@@ -21,6 +21,7 @@ from sparring.errors import ConfigError, ModelError
 from sparring.evidence import Evidence
 from sparring.extract import defines, fenced_code, outside_fences, prose, solution_from_reply
 from sparring.graph import END, Graph, RunContext
+from sparring.pyparse import parse_module
 from sparring.workflows import steps
 from sparring.workflows.debate import Agent, agents_of
 from sparring.workflows.state import Candidate, FunctionState, Turn
@@ -65,7 +66,7 @@ def same_code(a: str, b: str) -> bool:
     if not a.strip() or not b.strip():
         return False
     try:
-        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+        return ast.dump(parse_module(a)) == ast.dump(parse_module(b))
     except SyntaxError:
         return a.strip() == b.strip()
 

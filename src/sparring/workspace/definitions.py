@@ -27,6 +27,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sparring.pyparse import parse_module
+
 _OPEN = re.compile(r"^\s*```[ \t]*([A-Za-z0-9_+-]*)[^\n]*$")
 _CLOSE = re.compile(r"^\s*```\s*$")
 _PY_LANGS = ("", "python", "py", "python3")
@@ -122,7 +124,7 @@ def merge(current: str, block: CodeBlock) -> str:
 def _same_code(new: str, old: str) -> bool:
     """The same syntax tree: only layout or comments differ, which fixes nothing."""
     try:
-        return ast.dump(ast.parse(new)) == ast.dump(ast.parse(old))
+        return ast.dump(parse_module(new)) == ast.dump(parse_module(old))
     except SyntaxError:
         return False
 
@@ -130,7 +132,7 @@ def _same_code(new: str, old: str) -> bool:
 def _merged(current: str, block: CodeBlock) -> str:
     module, lines = _block(block.code, cut=block.cut)
     try:
-        tree = ast.parse(current)
+        tree = parse_module(current)
     except SyntaxError:
         raise Refused("the file is not valid Python; use SEARCH/REPLACE blocks for it") from None
     file_defs = dict(_definitions(tree))
@@ -215,13 +217,13 @@ def _block(code: str, *, cut: bool) -> tuple[ast.Module, list[str]]:
     lines = code.splitlines(keepends=True)
     if not cut:
         try:
-            return ast.parse(code), lines
+            return parse_module(code), lines
         except SyntaxError as exc:
             raise Refused(f"the code block is not valid Python (line {exc.lineno}: {exc.msg})") from None
     starts = [i for i, ln in enumerate(lines) if ln[:1] not in ("", " ", "\t", "\n", "#", ")", "]", "}")]
     for k in reversed([*starts, len(lines)]):
         try:
-            module = ast.parse("".join(lines[:k]))
+            module = parse_module("".join(lines[:k]))
         except SyntaxError:
             continue
         module.body = module.body[:-1]  # the limit cut through the last statement it reached

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from sparring.pyparse import parse_module
+
 TestInventory = dict[str, str]
 
 
@@ -33,7 +35,7 @@ def inventory(root: Path, files: Iterable[str]) -> TestInventory:
         if not path.is_file():
             continue
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+            tree = parse_module(path.read_text(encoding="utf-8", errors="replace"))
         except SyntaxError:
             out[f"{name}::<module>"] = "unparsable"
             continue
