@@ -217,6 +217,10 @@ def test_the_cli_pauses_prints_how_to_go_on_and_resumes_with_an_edit(
     run_id = captured.err.split("· run ")[1].split()[0]
     assert f"sparring runs resume {run_id} --store {db} --approve" in captured.err
 
+    assert main(["runs", "list", "--status", "paused", "--json", "--store", db]) == 0
+    assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == [run_id]
+    assert main(["runs", "list", "--status", "waiting", "--store", db]) == 1
+    assert "--status takes one of running, paused" in capsys.readouterr().err
     assert main(["runs", "show", run_id, "--pending", "--store", db]) == 0
     content = capsys.readouterr().out
     assert content.startswith("# Tests for add") and "assert add(2, 2) == 4" in content

@@ -37,9 +37,16 @@ def list_(
     store: StoreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
     limit: Annotated[int, typer.Option(help="Show at most this many runs (newest first).", min=1)] = 50,
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only runs with this status: running, paused, passed, failed, stopped, crashed."),
+    ] = None,
 ) -> None:
-    """Runs in the store, newest first."""
-    runs = list_runs(RunStore(store))[:limit]
+    """Runs in the store, newest first (--status paused: the runs waiting for a person)."""
+    statuses = ("running", "paused", "passed", "failed", "stopped", "crashed")
+    if status is not None and status not in statuses:
+        raise ConfigError(f"--status takes one of {', '.join(statuses)}, not {status!r}")
+    runs = [r for r in list_runs(RunStore(store)) if status is None or r.status == status][:limit]
     if as_json:
         typer.echo(
             json.dumps(
