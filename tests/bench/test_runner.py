@@ -96,7 +96,14 @@ def test_summary_counts_costs_and_fixed_broken_against_single(
     files = summary.files
     assert Path(files["plot"]).read_bytes().startswith(b"\x89PNG")
     assert json.loads(Path(files["report_json"]).read_text())["workflows"]["better"]["n"] == 4
-    assert "HumanEval/13" in Path(files["report_md"]).read_text()
+    md = Path(files["report_md"]).read_text()
+    assert "HumanEval/13" in md and "95% intervals (Wilson) of pass@1 plus: single 30.1%–95.4%" in md
+    # head to head beyond single: "better" and "sample@3" differ on 24 only
+    (pair,) = summary.to_json()["head_to_head"]
+    assert (pair["first"], pair["second"], pair["first_only"], pair["second_only"]) == (
+        "better", "sample@3", [], ["HumanEval/24"],
+    )  # fmt: skip
+    assert "## better vs sample@3" in md and "(0 against 1): two-sided p = 1" in md
 
 
 def test_export_lines_hold_runnable_solutions(

@@ -9,6 +9,7 @@ from typing import Any
 from rich.table import Table
 
 from sparring.bench import manifest
+from sparring.bench.stats import mcnemar_p
 from sparring.bench.summary import BenchSummary, WorkflowSummary
 
 
@@ -67,6 +68,14 @@ def provenance(invocations: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _paired(b: int, c: int) -> str:
+    """The exact McNemar test in words: only the tasks where the two differ count."""
+    return (
+        f"exact McNemar test on the {b + c} tasks where they differ ({b} against {c}): "
+        f"two-sided p = {mcnemar_p(b, c):.3g}"
+    )
+
+
 def markdown(summary: BenchSummary, invocations: list[dict[str, Any]] | None = None) -> str:
     """The report as markdown: the table, the tasks each workflow fixed and broke, and (when the
     folder has a manifest) the invocations that produced the rows."""
@@ -80,6 +89,11 @@ def markdown(summary: BenchSummary, invocations: list[dict[str, Any]] | None = N
         "|" + "---|" * len(headers),
     ]
     lines += ["| " + " | ".join(_row(w, summary.has_plus)) + " |" for w in summary.workflows]
+    headline = "plus" if summary.has_plus else summary.metric
+    intervals = ", ".join(
+        f"{w.workflow} {w.interval[0]:.1%}–{w.interval[1]:.1%}" for w in summary.workflows if w.n
+    )
+    lines += ["", f"95% intervals (Wilson) of pass@1 {headline}: {intervals}."]
     for w in summary.workflows:
         if w.fixed is not None and w.broken is not None:
             lines += [
@@ -88,7 +102,17 @@ def markdown(summary: BenchSummary, invocations: list[dict[str, Any]] | None = N
                 "",
                 f"- fixed ({len(w.fixed)}): {', '.join(w.fixed) or 'none'}",
                 f"- broken ({len(w.broken)}): {', '.join(w.broken) or 'none'}",
+                f"- {_paired(len(w.fixed), len(w.broken))}",
             ]
+    for pair in summary.pairs:
+        lines += [
+            "",
+            f"## {pair.first} vs {pair.second}",
+            "",
+            f"- only {pair.first} ({len(pair.first_only)}): {', '.join(pair.first_only) or 'none'}",
+            f"- only {pair.second} ({len(pair.second_only)}): {', '.join(pair.second_only) or 'none'}",
+            f"- {_paired(len(pair.first_only), len(pair.second_only))}",
+        ]
     lines += provenance(invocations or [])
     return "\n".join(lines) + "\n"
 

@@ -9,6 +9,7 @@ from typing import Any
 from rich.table import Table
 
 from sparring.bench.results import TaskResult
+from sparring.bench.stats import mcnemar_p, wilson
 
 BASELINE = "single"
 
@@ -57,6 +58,12 @@ class WorkflowSummary:
         """Tasks one worker finishes per hour, from the solver's own seconds."""
         return 3600 * self.n / self.seconds if self.seconds > 0 else None
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """95% Wilson interval of the headline pass rate (plus where the dataset has it)."""
+        passed = self.pass_plus if self.pass_plus is not None else self.pass_base
+        return wilson(passed, self.n)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "workflow": self.workflow,
@@ -74,9 +81,39 @@ class WorkflowSummary:
             "seconds": self.seconds,
             "seconds_per_task": _per(self.seconds, self.n),
             "tasks_per_hour": self.tasks_per_hour,
+            "interval95": list(self.interval),
             "fixed": list(self.fixed) if self.fixed is not None else None,
             "broken": list(self.broken) if self.broken is not None else None,
+            "vs_single_mcnemar_p": (
+                mcnemar_p(len(self.fixed), len(self.broken))
+                if self.fixed is not None and self.broken is not None
+                else None
+            ),
             "by_role": self.by_role,
+        }
+
+
+@dataclass(frozen=True)
+class HeadToHead:
+    """Two workflows on the tasks both ran: the tasks only the first passed, only the second."""
+
+    first: str
+    second: str
+    first_only: tuple[str, ...]
+    second_only: tuple[str, ...]
+
+    @property
+    def p(self) -> float:
+        """Exact two-sided McNemar p: how often a split this uneven comes from two equal workflows."""
+        return mcnemar_p(len(self.first_only), len(self.second_only))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "first": self.first,
+            "second": self.second,
+            "first_only": list(self.first_only),
+            "second_only": list(self.second_only),
+            "mcnemar_p": self.p,
         }
 
 
@@ -93,6 +130,8 @@ class BenchSummary:
     """Paths written: results, export, report.md, report.json, plot.png."""
     metric: str = "base"
     """What ``pass_base`` counts: ``base`` tests passed, or ``resolved`` repository instances."""
+    pairs: tuple[HeadToHead, ...] = ()
+    """Every pair of workflows other than ``single`` (those are ``fixed`` / ``broken``), head to head."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +142,7 @@ class BenchSummary:
             "wall_seconds": self.wall_seconds,
             "files": dict(self.files),
             "workflows": {w.workflow: w.to_json() for w in self.workflows},
+            "head_to_head": [p.to_json() for p in self.pairs],
         }
 
     def __rich__(self) -> Table:
@@ -184,4 +224,10 @@ def summarize(
             fixed, broken = fixed_and_broken(rows, baseline)
             summary = replace(summary, fixed=fixed, broken=broken)
         summaries.append(summary)
-    return BenchSummary(dataset, sha256, has_plus, tuple(summaries), wall_seconds, metric=metric)
+    others = [w for w in by_workflow if w != BASELINE]
+    pairs = tuple(
+        HeadToHead(a, b, *fixed_and_broken(by_workflow[a], by_workflow[b]))
+        for i, a in enumerate(others)
+        for b in others[i + 1 :]
+    )
+    return BenchSummary(dataset, sha256, has_plus, tuple(summaries), wall_seconds, metric=metric, pairs=pairs)
