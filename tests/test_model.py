@@ -173,3 +173,9 @@ def test_a_prompt_the_server_cut_to_its_context_is_an_error_and_not_cached() -> 
     whole = Model(ScriptedBackend(lambda r: Completion("ok", Usage(5800, 1))))
     assert whole.complete(long).text == "ok"  # ~4 characters a token: read whole
     assert model.complete("short").text == "garbage"  # usage unreported (0): not judged
+
+
+def test_a_reply_from_a_reused_prompt_cache_is_not_judged_cut() -> None:
+    long = "def f(x):\n    return x\n" * 1000
+    reused = Model(ScriptedBackend(lambda r: Completion("ok", Usage(300, 1, cached_tokens=5500))))
+    assert reused.complete(long).text == "ok"  # 300 evaluated anew, the rest from the server's cache

@@ -20,7 +20,6 @@ import json
 import os
 import threading
 import time
-import traceback
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
@@ -29,6 +28,7 @@ from pydantic import BaseModel
 
 from sparring.errors import BudgetExceeded, ConfigError, GateError, ModelError, StaleRun
 from sparring.guards import Guards, Limits, Stop
+from sparring.pyparse import format_exc
 from sparring.store import FINISHED, Checkpoint, Event, RunStatus, RunStore, status_of, to_json
 
 END = "__end__"
@@ -354,7 +354,7 @@ class _Runner(Generic[S]):
                 ctx.drain()
                 raise
             except Exception as exc:
-                error = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+                error = {"type": type(exc).__name__, "message": str(exc), "traceback": format_exc()}
                 ctx.record("crash", error)
                 self._finish(state, step, node, "crashed", f"crashed:{type(exc).__name__}")
                 raise

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import ast
 import threading
+import traceback
 from typing import Any
 
 _lock = threading.Lock()
 
 
 def parse_module(source: str) -> ast.Module:
-    """``parse_module(source)``, safe to call from several threads."""
+    """``ast.parse(source)``, safe to call from several threads."""
     with _lock:
         return ast.parse(source)
 
 
 def parse_expression(source: str) -> ast.Expression:
-    """``parse_expression(source)``, safe to call from several threads."""
+    """``ast.parse(source, mode="eval")``, safe to call from several threads."""
     with _lock:
         return ast.parse(source, mode="eval")
 
@@ -32,3 +33,9 @@ def literal(source: str) -> Any:
     """``ast.literal_eval(source)`` for source text, safe to call from several threads."""
     with _lock:
         return ast.literal_eval(source)
+
+
+def format_exc() -> str:
+    """``traceback.format_exc()``, which parses source lines on 3.11: under the same lock."""
+    with _lock:
+        return traceback.format_exc()

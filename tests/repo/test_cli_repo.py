@@ -108,3 +108,10 @@ def test_apply_refuses_to_touch_a_file_with_the_users_uncommitted_changes(
 def test_apply_is_for_repository_mode(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["solve", "def f(x):\n    '''Id.'''", "--apply", "--model", "scripted:x"]) == 1
     assert "--apply and --yes are for repository mode" in capsys.readouterr().err
+
+
+def test_yes_without_apply_is_a_one_line_error(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["solve", "--repo", str(git_repo), "--issue", "x", "--yes", "--model", "scripted:x"])
+    assert code == 1 and "--yes answers --apply's question" in capsys.readouterr().err

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from sparring.cli.approval import can_ask
 from sparring.errors import ConfigError, TaskError
 from sparring.llm import Budget, Meter
 from sparring.sandbox import open_sandbox
@@ -49,10 +49,13 @@ def run_repo_command(
     own_environment: bool = False,
     apply: bool = False,
     yes: bool = False,
+    no_input: bool = False,
 ) -> None:
     """Solve; print the result (or JSON); write the patch to ``patch_out``; with ``apply``, apply a
     passing patch to the repository's working tree (asking first at a terminal unless ``yes``);
     exit 1 unless passed (and, with ``apply``, applied)."""
+    if yes and not apply:
+        raise ConfigError("--yes answers --apply's question; give --apply too")
     text = issue_text(issue)
     result = solve_repo(
         repo,
@@ -88,7 +91,7 @@ def run_repo_command(
             out.print("not applied: the run did not pass")
         raise typer.Exit(1)
     if apply:
-        ask = not yes and sys.stdin.isatty() and sys.stderr.isatty()
+        ask = not yes and can_ask(no_input)
         if ask and not typer.confirm(f"apply this patch to {repo}?", default=False, err=True):
             out.print("not applied")
             return
@@ -99,7 +102,7 @@ def run_repo_command(
 def _apply(repo: str, result: RepoResult) -> Path:
     """Apply the run's patch to the working tree; a refusal is a ``TaskError`` (the patch stays in
     the run store and, with --out, in its file)."""
-    return apply_patch(repo, result.patch, result.files_changed)
+    return apply_patch(repo, result.patch, result.files_changed, result.base)
 
 
 def print_repo_result(result: RepoResult) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 from rich.console import Console
@@ -15,6 +15,7 @@ from sparring.cli.approval import can_ask, decision_from, paused_message, termin
 from sparring.errors import ConfigError
 from sparring.sandbox import open_sandbox
 from sparring.store import (
+    RunStatus,
     RunStore,
     default_store_path,
     export_run,
@@ -43,7 +44,7 @@ def list_(
     ] = None,
 ) -> None:
     """Runs in the store, newest first (--status paused: the runs waiting for a person)."""
-    statuses = ("running", "paused", "passed", "failed", "stopped", "crashed")
+    statuses = get_args(RunStatus)
     if status is not None and status not in statuses:
         raise ConfigError(f"--status takes one of {', '.join(statuses)}, not {status!r}")
     runs = [r for r in list_runs(RunStore(store)) if status is None or r.status == status][:limit]

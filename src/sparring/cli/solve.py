@@ -219,7 +219,7 @@ def solve_command(
         return run_repo_command(
             repo, issue, config=config, store=store, budget=budget, test_cmd=test_cmd, base=base,
             wall_clock=wall_clock, as_json=as_json, patch_out=patch_out, own_environment=repo_env,
-            apply=apply, yes=yes,
+            apply=apply, yes=yes, no_input=no_input,
         )  # fmt: skip
     if apply or yes:
         raise ConfigError("--apply and --yes are for repository mode (--repo)")

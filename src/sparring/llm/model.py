@@ -94,7 +94,9 @@ CUT_MIN_CHARS = 8000
 
 def prompt_cut(request: Request, usage: Usage) -> int | None:
     """The prompt's length in characters when the reported usage shows the server cut it, else None.
-    Backends that report no usage (0 prompt tokens) are not judged."""
+    Backends that report no usage (0 prompt tokens), or a reused prompt cache, are not judged."""
+    if usage.cached_tokens:  # some servers count only the tokens they evaluated anew: not a cut
+        return None
     chars = sum(len(m.content) for m in request.messages)
     if chars >= CUT_MIN_CHARS and 0 < usage.prompt_tokens * CUT_CHARS_PER_TOKEN < chars:
         return chars
@@ -263,6 +265,8 @@ class Model:
         cacheable = self.cache is not None and (request.temperature == 0 or request.seed is not None)
         key = getattr(self.backend, "cache_id", self.name)  # e.g. a local model's path, size and date
         completion = self.cache.get(key, request) if cacheable and self.cache is not None else None
+        if completion is not None and prompt_cut(request, completion.usage) is not None:
+            completion = None  # a cut reply cached before cuts were detected: ask again
         cached, attempts = completion is not None, 0
         while completion is None:
             attempts += 1

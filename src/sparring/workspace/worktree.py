@@ -67,15 +67,18 @@ class Worktree:
         names = self._stage(paths)
         if not names:
             return ""
+        # Fixed prefixes and no rename detection whatever the user's git config says: the patch
+        # names every path it touches (a rename is a deletion and an addition) at its true place.
         return git(
-            self.path, "diff", "--cached", "--no-color", "--no-ext-diff", "--binary", self.base, "--", *names
-        )
+            self.path, "diff", "--cached", "--no-color", "--no-ext-diff", "--binary", "--no-renames",
+            "--src-prefix=a/", "--dst-prefix=b/", self.base, "--", *names,
+        )  # fmt: skip
 
     def changed_files(self, paths: Iterable[str]) -> list[str]:
         names = self._stage(paths)
         if not names:
             return []
-        out = git(self.path, "diff", "--cached", "--name-only", "-z", self.base, "--", *names)
+        out = git(self.path, "diff", "--cached", "--name-only", "--no-renames", "-z", self.base, "--", *names)
         return [f for f in out.split("\0") if f]
 
     def _stage(self, paths: Iterable[str]) -> list[str]:
