@@ -17,21 +17,12 @@ from sparring.sandbox import open_sandbox
 from sparring.store import RunStore
 from sparring.tasks import demo_task
 from sparring.workflows import Result, TeamConfig, resume, solve
+from tests.test_workflows import GOOD
 
 # Wrong: intervals that touch merge (the docstring says so); a person corrects it.
 DESIGNED = "```python\nassert merge_intervals([[2, 3], [1, 2]]) == [[1, 2], [2, 3]]\n```"
 CORRECTED = "# the person's version\nassert merge_intervals([[2, 3], [1, 2]]) == [[1, 3]]\n"
-UNSORTED = """```python
-def merge_intervals(intervals):
-    out = []
-    for s, e in intervals:
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return out
-```"""
-GOOD = UNSORTED.replace("for s, e in intervals", "for s, e in sorted(intervals)")
+UNSORTED = GOOD.replace("for s, e in sorted(intervals)", "for s, e in intervals")
 
 
 def script(request: Request) -> str:

@@ -41,14 +41,14 @@ def test_a_moved_file_with_the_users_work_in_progress_is_refused(tmp_path: Path,
     mine = OLD + "# my work in progress\n"
     (repo / "old.py").write_text(mine)
     with pytest.raises(TaskError, match=r"old\.py .* has uncommitted changes"):
-        apply_patch(repo, patch, ["new.py"], base)  # the caller named only the new file
+        apply_patch(repo, patch, base)
     assert (repo / "old.py").read_text() == mine and not (repo / "new.py").exists()
 
 
 def test_a_clean_tree_takes_the_move(tmp_path: Path) -> None:
     repo, base = _repo(tmp_path)
     patch = _moved(repo, "-M")
-    apply_patch(repo, patch, ["new.py"], base)
+    apply_patch(repo, patch, base)
     assert not (repo / "old.py").exists() and "h * w" in (repo / "new.py").read_text()
 
 
@@ -57,7 +57,7 @@ def test_an_untracked_file_the_patch_would_create_is_refused(tmp_path: Path) -> 
     patch = _moved(repo, "--no-renames")
     (repo / "new.py").write_text("# mine, not committed\n")
     with pytest.raises(TaskError, match=r"new\.py .* has uncommitted changes"):
-        apply_patch(repo, patch, [], base)
+        apply_patch(repo, patch, base)
     assert (repo / "new.py").read_text() == "# mine, not committed\n"
 
 
@@ -68,7 +68,7 @@ def test_a_patch_tested_at_another_commit_is_not_applied(tmp_path: Path) -> None
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "later")
     with pytest.raises(TaskError, match=f"tested at {base[:12]} but .* is at"):
-        apply_patch(repo, patch, ["old.py", "new.py"], base)
+        apply_patch(repo, patch, base)
     assert (repo / "old.py").read_text() == OLD
 
 
@@ -76,5 +76,5 @@ def test_a_patch_that_no_longer_fits_changes_nothing(tmp_path: Path) -> None:
     repo, base = _repo(tmp_path)
     patch = _moved(repo, "--no-renames").replace("return w * h", "return w * h * 1")
     with pytest.raises(TaskError, match="patch not applied"):
-        apply_patch(repo, patch, ["old.py", "new.py"], base)
+        apply_patch(repo, patch, base)
     assert (repo / "old.py").read_text() == OLD and not (repo / "new.py").exists()

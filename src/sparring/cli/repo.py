@@ -78,7 +78,9 @@ def run_repo_command(
         extra: dict[str, str | None] = {}
         if apply:
             try:
-                extra["applied"] = str(_apply(repo, result)) if result.verdict == "passed" else None
+                extra["applied"] = (
+                    str(apply_patch(repo, result.patch, result.base)) if result.verdict == "passed" else None
+                )
             except TaskError as exc:
                 extra = {"applied": None, "apply_error": str(exc)}
         typer.echo(json.dumps(result.as_dict() | extra, ensure_ascii=False))
@@ -95,14 +97,8 @@ def run_repo_command(
         if ask and not typer.confirm(f"apply this patch to {repo}?", default=False, err=True):
             out.print("not applied")
             return
-        root = _apply(repo, result)
+        root = apply_patch(repo, result.patch, result.base)
         out.print(f"applied to {root} (not committed): {', '.join(result.files_changed)}", markup=False)
-
-
-def _apply(repo: str, result: RepoResult) -> Path:
-    """Apply the run's patch to the working tree; a refusal is a ``TaskError`` (the patch stays in
-    the run store and, with --out, in its file)."""
-    return apply_patch(repo, result.patch, result.files_changed, result.base)
 
 
 def print_repo_result(result: RepoResult) -> None:

@@ -20,6 +20,7 @@ from sparring.store import (
     default_store_path,
     export_run,
     list_runs,
+    pending_approval,
     show_run,
     status_of,
     write_run_html,
@@ -94,8 +95,8 @@ def show(
         table.add_row(str(e.step), e.node or "", e.kind, _detail(e.kind, e.payload))
     console.print(table)
     if r.status == "paused":
-        gate = next(e.payload["gate"] for e in reversed(view.events) if e.kind == "approval.requested")
-        console.print(escape(paused_message(r.run_id, str(gate), store)), soft_wrap=True)
+        gate = pending_content(RunStore(store), r.run_id)["gate"]
+        console.print(escape(paused_message(r.run_id, gate, store)), soft_wrap=True)
 
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
@@ -173,8 +174,7 @@ def resume_(
 
 def pending_content(store: RunStore, run_id: str) -> dict[str, str]:
     """The gate a paused run waits at and the content shown there; an error if it is not paused."""
-    run = store.run(run_id)
-    if run.status != "paused":
-        raise ConfigError(f"run {run_id} is not waiting for approval (it is {status_of(run)})")
-    asked = [e.payload for e in store.events(run_id) if e.kind == "approval.requested"]
-    return {"gate": str(asked[-1]["gate"]), "content": str(asked[-1]["content"])}
+    pending = pending_approval(store, run_id)
+    if pending is None:
+        raise ConfigError(f"run {run_id} is not waiting for approval (it is {status_of(store.run(run_id))})")
+    return pending

@@ -9,7 +9,15 @@ html.py     render_run / write_run_html: one run as a single offline HTML page (
 from __future__ import annotations
 
 from sparring.store.html import render_run, write_run_html
-from sparring.store.runs import RunSummary, RunView, export_run, list_runs, show_run, status_of
+from sparring.store.runs import (
+    RunSummary,
+    RunView,
+    export_run,
+    list_runs,
+    pending_approval,
+    show_run,
+    status_of,
+)
 from sparring.store.sqlite import (
     FINISHED,
     Checkpoint,
@@ -33,6 +41,7 @@ __all__ = [
     "default_store_path",
     "export_run",
     "list_runs",
+    "pending_approval",
     "render_run",
     "show_run",
     "status_of",

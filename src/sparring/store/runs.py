@@ -64,6 +64,15 @@ def show_run(store: RunStore, run_id: str) -> RunView:
     return RunView(summarize(store.run(run_id)), store.events(run_id))
 
 
+def pending_approval(store: RunStore, run_id: str) -> dict[str, str] | None:
+    """What a paused run waits to have approved: ``{"gate", "content"}`` of its last request, or
+    None when the run is not paused."""
+    if store.run(run_id).status != "paused":
+        return None
+    asked = [e.payload for e in store.events(run_id) if e.kind == "approval.requested"]
+    return {"gate": str(asked[-1]["gate"]), "content": str(asked[-1]["content"])}
+
+
 def export_run(store: RunStore, run_id: str) -> dict[str, Any]:
     """The run, all its events and its final result as one JSON-serialisable dict."""
     run = store.run(run_id)

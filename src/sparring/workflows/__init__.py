@@ -19,7 +19,7 @@ from sparring.guards import Limits
 from sparring.lessons import Lessons, learn
 from sparring.llm import Budget, Meter, Model, open_model
 from sparring.roles import load_roles
-from sparring.store import FINISHED, Event, RunStore
+from sparring.store import FINISHED, Event, RunStore, pending_approval
 from sparring.tasks import FunctionTask
 from sparring.workflows import adversarial, debate, reflexion, roundtable, sample, single, sop
 from sparring.workflows.gates import gates_for
@@ -383,10 +383,7 @@ def to_result(run: RunResult[FunctionState], workflow: str, store: RunStore, sec
     chosen = next((c.evidence for c in s.candidates if c.code == s.code and c.evidence is not None), None)
     checked = chosen.checked if chosen is not None else 0
     verdict = stopped or run.status
-    pending = None
-    if run.status == "paused":
-        asked = [e for e in store.events(run.run_id) if e.kind == "approval.requested"]
-        pending = {"gate": str(asked[-1].payload["gate"]), "content": str(asked[-1].payload["content"])}
+    pending = pending_approval(store, run.run_id) if run.status == "paused" else None
     if verdict == "passed" and checked == 0:
         verdict = "unverified"  # nothing with an expected value ran: no claim either way
     evidence = {

@@ -10,14 +10,13 @@ repository whose HEAD moved away from the commit the patch was tested at is refu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from sparring.errors import TaskError
 from sparring.workspace.git import GitError, git, repo_root
 
 
-def apply_patch(repo: str | Path, patch: str, files: Sequence[str], base: str) -> Path:
+def apply_patch(repo: str | Path, patch: str, base: str) -> Path:
     """Apply ``patch`` (tested at commit ``base``; paths relative to the repository's top) to the
     working tree; returns the top. Raises ``TaskError`` and changes nothing when it cannot be
     applied whole, or when the repository's HEAD is no longer ``base``."""
@@ -30,8 +29,8 @@ def apply_patch(repo: str | Path, patch: str, files: Sequence[str], base: str) -
             f"patch not applied: it was tested at {base[:12]} but {root} is at {head[:12]} "
             "(check it there, then apply it yourself: git apply FILE)"
         )
-    touched = set(files) | _paths(root, patch)
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *sorted(touched))
+    touched = sorted(_paths(root, patch))
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *touched)
     if dirty := sorted({line[3:].strip() for line in status.splitlines() if line.strip()}):
         raise TaskError(
             f"patch not applied: {', '.join(dirty)} in {root} has uncommitted changes "
